@@ -1,0 +1,1 @@
+"""The `auttamo` command line."""

@@ -1,0 +1,75 @@
+"""Runtime settings. Read from the environment once, by `Settings.from_env()`, never at import."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+DEFAULT_SQLITE = "sqlite:///var/auttamo.sqlite3"
+
+
+class SettingsError(ValueError):
+    """A setting is missing or unsafe for the chosen environment."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment: str = "development"  # development | test | production
+    database_url: str = DEFAULT_SQLITE
+    secret_key: str = field(default="", repr=False)
+    return_partner_url: str | None = None
+    return_partner_token: str | None = field(default=None, repr=False)
+    script_time_limit: float = 1.0
+    worker_poll_seconds: float = 1.0
+    worker_batch_size: int = 50
+    outbox_max_attempts: int = 5
+    outbox_backoff_seconds: float = 30.0
+    http_timeout_seconds: float = 10.0
+    sqlite_synchronous: str = "FULL"
+    project_root: Path = Path(__file__).resolve().parent.parent
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from environment variables (AUTTAMO_*, DATABASE_URL)."""
+        e = os.environ if env is None else env
+        environment = e.get("AUTTAMO_ENV", "development")
+        secret = e.get("AUTTAMO_SECRET_KEY", "")
+        secret_file = e.get("AUTTAMO_SECRET_KEY_FILE")
+        if not secret and secret_file:
+            secret = Path(secret_file).read_text().strip()
+        if not secret:
+            if environment == "production":
+                raise SettingsError("AUTTAMO_SECRET_KEY (or AUTTAMO_SECRET_KEY_FILE) is required in production")
+            secret = secrets.token_urlsafe(32)  # development: a fresh key per process, nothing in the repo
+        if environment == "production" and len(secret) < 32:
+            raise SettingsError("AUTTAMO_SECRET_KEY must be at least 32 characters in production")
+        settings = cls(
+            environment=environment,
+            database_url=e.get("DATABASE_URL", DEFAULT_SQLITE),
+            secret_key=secret,
+            return_partner_url=e.get("AUTTAMO_RETURN_PARTNER_URL") or None,
+            return_partner_token=e.get("AUTTAMO_RETURN_PARTNER_TOKEN") or None,
+            script_time_limit=float(e.get("AUTTAMO_SCRIPT_TIME_LIMIT", "1.0")),
+            worker_poll_seconds=float(e.get("AUTTAMO_WORKER_POLL_SECONDS", "1.0")),
+            outbox_max_attempts=int(e.get("AUTTAMO_OUTBOX_MAX_ATTEMPTS", "5")),
+            outbox_backoff_seconds=float(e.get("AUTTAMO_OUTBOX_BACKOFF_SECONDS", "30")),
+            http_timeout_seconds=float(e.get("AUTTAMO_HTTP_TIMEOUT_SECONDS", "10")),
+            sqlite_synchronous=e.get("AUTTAMO_SQLITE_SYNCHRONOUS", "FULL"),
+        )
+        return settings.resolved()
+
+    def resolved(self) -> Settings:
+        """Make a relative SQLite path relative to the project root, so any working dir works."""
+        prefix = "sqlite:///"
+        if self.database_url.startswith(prefix) and not self.database_url.startswith(prefix + "/"):
+            rel = self.database_url[len(prefix) :]
+            if rel and rel != ":memory:":
+                return replace(self, database_url=prefix + str(self.project_root / rel))
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"

@@ -1,0 +1,86 @@
+"""Deliver BPMN messages to the instances waiting for them (found through the subscription table)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from engine import MessageNotExpected, ScriptError
+from services.access import require_case_access
+from services.context import Actor, Services
+from services.errors import Conflict, Forbidden, NotFound
+from services.projection import audit
+from services.runtime import lock_instance, restore, run_and_save
+from services.uow import UnitOfWork
+from store.models import Case, MessageSubscription
+
+MESSAGE_ROLES = ("intake", "caseworker", "decider", "supervisor", "system")
+
+
+def _matches(subscribed: dict[str, Any], given: dict[str, Any] | None) -> bool:
+    """A message with correlation values reaches only instances whose correlations agree."""
+    if not given:
+        return True
+    for key, props in given.items():
+        mine = subscribed.get(key)
+        if mine and any(mine.get(p) not in (None, v) for p, v in (props or {}).items()):
+            return False
+    return True
+
+
+def deliver_message(
+    svc: Services,
+    actor: Actor,
+    name: str,
+    payload: Any = None,
+    *,
+    case_id: int | None = None,
+    instance_id: int | None = None,
+    correlations: dict[str, Any] | None = None,
+) -> list[int]:
+    """Deliver `name` to every instance (of the case, or the given instance) waiting for it.
+    Returns the instance ids reached; Conflict when nothing waits for it."""
+    if not actor.has(*MESSAGE_ROLES):
+        raise Forbidden("you may not send messages to cases")
+    with UnitOfWork(svc.sessions, write=True) as uow:
+        if case_id is not None:
+            case = uow.session.get(Case, case_id)
+            if case is None:
+                raise NotFound(f"no case {case_id}")
+            if actor.username != "system":
+                require_case_access(uow.session, actor, case)
+        query = select(MessageSubscription).where(MessageSubscription.message_name == name)
+        if case_id is not None:
+            query = query.where(MessageSubscription.case_id == case_id)
+        if instance_id is not None:
+            query = query.where(MessageSubscription.instance_id == instance_id)
+        subs = [s for s in uow.session.scalars(query).all() if _matches(s.correlations, correlations)]
+        reached: list[int] = []
+        for inst_id in sorted({s.instance_id for s in subs}):
+            row = lock_instance(uow, inst_id)
+            engine_instance = restore(svc, row)
+            try:
+                outcome, _opened = run_and_save(
+                    svc,
+                    uow,
+                    row,
+                    engine_instance,
+                    lambda inst: inst.deliver_message(name, payload, correlations),
+                    actor=actor.username,
+                )
+            except MessageNotExpected:
+                continue  # the subscription was stale; the projection fixes it on the next save
+            audit(
+                uow.session,
+                actor=actor.username,
+                action="message_delivered",
+                now=svc.now(),
+                row=row,
+                details={"message": name, "script_error": str(outcome) if isinstance(outcome, ScriptError) else None},
+            )
+            reached.append(inst_id)
+        if not reached:
+            raise Conflict(f"no process is waiting for the message {name!r}")
+        uow.commit()
+        return reached

@@ -1,0 +1,249 @@
+"""Human tasks: read, claim, unclaim, assign, save a draft, complete."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from engine import FormKeysRejected, LaneNotAllowed, ScriptError, TaskNotFound, TaskNotManual, TaskNotReady
+from forms import form_keys, validate_form
+from processes.lanes import roles_for_lane
+from services.access import may_work_lane, require_case_access
+from services.context import Actor, Services
+from services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from services.projection import audit, data_diff
+from services.runtime import lock_instance, restore, run_and_save
+from services.uow import UnitOfWork
+from store.models import Case, HumanTask, ProcessInstance, User
+
+
+@dataclass(frozen=True)
+class CompletionResult:
+    task_id: str
+    instance_id: int
+    case_id: int | None
+    instance_status: str
+    next_task_ids: list[str]
+    incident: str | None  # a script error after the completion, now an incident
+
+
+@dataclass(frozen=True)
+class TaskDetail:
+    row: HumanTask
+    schema: dict[str, Any] | None
+    ui_schema: dict[str, Any] | None
+    data: dict[str, Any]
+    instructions: str | None
+    is_draft: bool
+
+
+def _task_row(uow: UnitOfWork, task_id: str) -> HumanTask:
+    row = uow.session.get(HumanTask, str(task_id)[:36])
+    if row is None:
+        raise NotFound(f"no task {task_id}")
+    return row
+
+
+def _check_may_work(uow: UnitOfWork, actor: Actor, task: HumanTask, instance: ProcessInstance) -> None:
+    if not may_work_lane(actor, task.lane, instance.started_by):
+        raise Forbidden(f"this task belongs to the {task.lane or 'starter'} lane and you hold no role for it")
+    if instance.case_id is not None:
+        case = uow.session.get(Case, instance.case_id)
+        if case is not None:
+            require_case_access(uow.session, actor, case)
+
+
+def _form(instance: ProcessInstance, task: HumanTask) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    forms = instance.version.forms or {}
+    schema = forms.get(task.form_schema) if task.form_schema else None
+    ui = forms.get(task.form_ui_schema) if task.form_ui_schema else None
+    return schema, ui
+
+
+def get_task(svc: Services, actor: Actor, task_id: str) -> TaskDetail:
+    """The task with its form and current values (the draft if one was saved)."""
+    with UnitOfWork(svc.sessions) as uow:
+        task = _task_row(uow, task_id)
+        instance = uow.session.get(ProcessInstance, task.instance_id)
+        assert instance is not None  # FK
+        _check_may_work_or_read(uow, actor, task, instance)
+        schema, ui = _form(instance, task)
+        keys = form_keys(schema) if schema else set()
+        instructions: str | None = None
+        values: dict[str, Any] = {}
+        if task.status == "open":
+            view = restore(svc, instance).task(task.id, with_data=True)
+            instructions = view.instructions
+            values = {k: v for k, v in view.data.items() if k in keys}
+        if task.draft is not None:
+            return TaskDetail(task, schema, ui, {**values, **task.draft}, instructions, True)
+        return TaskDetail(task, schema, ui, values, instructions, False)
+
+
+def _check_may_work_or_read(uow: UnitOfWork, actor: Actor, task: HumanTask, instance: ProcessInstance) -> None:
+    if actor.has("supervisor") or task.completed_by == actor.username:
+        return
+    _check_may_work(uow, actor, task, instance)
+
+
+def _workable(uow: UnitOfWork, actor: Actor, task_id: str) -> tuple[HumanTask, ProcessInstance]:
+    """An open task this actor may work and that nobody else has claimed, with its instance."""
+    task = _task_row(uow, task_id)
+    instance = uow.session.get(ProcessInstance, task.instance_id)
+    assert instance is not None  # foreign key
+    _check_may_work(uow, actor, task, instance)
+    if task.status != "open":
+        raise Conflict("this task is no longer open")
+    if task.assignee not in (None, actor.username):
+        raise Conflict(f"this task is already claimed by {task.assignee}")
+    return task, instance
+
+
+def claim(svc: Services, actor: Actor, task_id: str) -> HumanTask:
+    with UnitOfWork(svc.sessions, write=True) as uow:
+        task, instance = _workable(uow, actor, task_id)
+        task.assignee = actor.username
+        audit(
+            uow.session,
+            actor=actor.username,
+            action="task_claimed",
+            now=svc.now(),
+            row=instance,
+            task_id=task.id,
+            element_id=task.bpmn_id,
+        )
+        uow.commit()
+        return task
+
+
+def unclaim(svc: Services, actor: Actor, task_id: str) -> HumanTask:
+    with UnitOfWork(svc.sessions, write=True) as uow:
+        task = _task_row(uow, task_id)
+        if task.status != "open":
+            raise Conflict("this task is no longer open")
+        if task.assignee != actor.username and not actor.has("supervisor"):
+            raise Forbidden("only the assignee or a supervisor may release this task")
+        task.assignee = None
+        audit(
+            uow.session,
+            actor=actor.username,
+            action="task_unclaimed",
+            now=svc.now(),
+            case_id=task.case_id,
+            task_id=task.id,
+            element_id=task.bpmn_id,
+        )
+        uow.commit()
+        return task
+
+
+def assign(svc: Services, actor: Actor, task_id: str, username: str | None) -> HumanTask:
+    """A supervisor assigns or reassigns a task (None releases it)."""
+    if not actor.has("supervisor"):
+        raise Forbidden("only a supervisor may assign tasks")
+    with UnitOfWork(svc.sessions, write=True) as uow:
+        task = _task_row(uow, task_id)
+        if task.status != "open":
+            raise Conflict("this task is no longer open")
+        if username is not None:
+            user = uow.session.scalars(select(User).where(User.username == username, User.active)).first()
+            if user is None:
+                raise InvalidInput("unknown user", {"assignee": "No active user with that name."})
+            if task.lane is not None and not (roles_for_lane(task.lane) & user.roles):
+                raise InvalidInput(
+                    "user lacks the lane's role", {"assignee": f"{username} cannot work the {task.lane} lane."}
+                )
+        previous = task.assignee
+        task.assignee = username
+        audit(
+            uow.session,
+            actor=actor.username,
+            action="task_assigned",
+            now=svc.now(),
+            case_id=task.case_id,
+            task_id=task.id,
+            element_id=task.bpmn_id,
+            details={"from": previous, "to": username},
+        )
+        uow.commit()
+        return task
+
+
+def save_draft(svc: Services, actor: Actor, task_id: str, data: dict[str, Any]) -> HumanTask:
+    """Keep unfinished form input on the server; 'save and close' comes back to it."""
+    with UnitOfWork(svc.sessions, write=True) as uow:
+        task, instance = _workable(uow, actor, task_id)
+        schema, _ui = _form(instance, task)
+        extra = sorted(set(data) - (form_keys(schema) if schema else set()))
+        if extra:
+            raise InvalidInput("fields not on this form", dict.fromkeys(extra, "This field is not on the form."))
+        task.draft = data
+        task.draft_saved_at = svc.now()
+        uow.commit()
+        return task
+
+
+def complete_task(svc: Services, actor: Actor, task_id: str, data: dict[str, Any]) -> CompletionResult:
+    """Validate the form data, complete the task in the engine, project, and commit — or change nothing."""
+    with UnitOfWork(svc.sessions, write=True) as uow:
+        task = _task_row(uow, task_id)
+        if task.status != "open":
+            raise Conflict("this task has already been completed or cancelled; reload to see the current state")
+        instance = lock_instance(uow, task.instance_id)
+        uow.session.refresh(task)  # another completion may have committed while we waited for the lock
+        if task.status != "open":
+            raise Conflict("this task was completed by someone else a moment ago")
+        _check_may_work(uow, actor, task, instance)
+        if task.assignee not in (None, actor.username):
+            raise Conflict(f"this task is claimed by {task.assignee}")
+        schema, _ui = _form(instance, task)
+        if schema is not None:
+            errors = validate_form(schema, data)
+            if errors:
+                raise InvalidInput("the form has errors", errors)
+        allowed = form_keys(schema) if schema else set()
+        engine_instance = restore(svc, instance)
+        before = engine_instance.task(task.id, with_data=True).data
+        try:
+            outcome, opened = run_and_save(
+                svc,
+                uow,
+                instance,
+                engine_instance,
+                lambda inst: inst.complete_task(
+                    task.id,
+                    data,
+                    allowed_keys=allowed,
+                    lane_allowed=lambda lane: may_work_lane(actor, lane, instance.started_by),
+                ),
+                actor=actor.username,
+            )
+        except (TaskNotFound, TaskNotReady, TaskNotManual) as exc:
+            raise Conflict(str(exc)) from exc
+        except LaneNotAllowed as exc:
+            raise Forbidden(str(exc)) from exc
+        except FormKeysRejected as exc:
+            raise InvalidInput(str(exc), dict.fromkeys(exc.keys, "This field is not on the form.")) from exc
+        now = svc.now()
+        task.status, task.completed_at, task.completed_by, task.draft = "completed", now, actor.username, None
+        audit(
+            uow.session,
+            actor=actor.username,
+            action="task_completed",
+            now=now,
+            row=instance,
+            task_id=task.id,
+            element_id=task.bpmn_id,
+            details={"changes": data_diff(before, data)},
+        )
+        uow.commit()
+        return CompletionResult(
+            task.id,
+            instance.id,
+            instance.case_id,
+            instance.status,
+            [t.id for t in opened],
+            str(outcome) if isinstance(outcome, ScriptError) else None,
+        )

@@ -1,0 +1,111 @@
+"""Users, roles, teams, passwords (argon2) and bearer tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+
+from services.context import Actor, Services
+from services.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from services.uow import UnitOfWork
+from store.models import ROLES, ApiToken, Team, User, UserRole
+
+_hasher = PasswordHasher()
+MIN_PASSWORD = 12
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def actor_of(user: User) -> Actor:
+    return Actor(user.username, user.roles, user.team_id)
+
+
+def _team(uow: UnitOfWork, name: str | None) -> Team | None:
+    if not name:
+        return None
+    team = uow.session.scalars(select(Team).where(Team.name == name)).first()
+    if team is None:
+        team = Team(name=name)
+        uow.session.add(team)
+        uow.session.flush()
+    return team
+
+
+def add_user(
+    svc: Services,
+    username: str,
+    roles: Iterable[str],
+    *,
+    password: str | None,
+    team: str | None = None,
+    display_name: str = "",
+) -> Actor:
+    """Create a user (the CLI and the admin page use this)."""
+    roles = sorted(set(roles))
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown:
+        raise InvalidInput(
+            "unknown role", {"role": f"Unknown role(s): {', '.join(unknown)}; known: {', '.join(ROLES)}"}
+        )
+    if not username or len(username) > 100 or not username.replace("_", "").replace(".", "").replace("-", "").isalnum():
+        raise InvalidInput("bad username", {"username": "Use letters, digits, '.', '-' or '_' (at most 100)."})
+    if password is not None and len(password) < MIN_PASSWORD:
+        raise InvalidInput("weak password", {"password": f"At least {MIN_PASSWORD} characters."})
+    with UnitOfWork(svc.sessions, write=True) as uow:
+        if uow.session.scalars(select(User).where(User.username == username)).first() is not None:
+            raise Conflict(f"a user named {username} already exists")
+        t = _team(uow, team)
+        user = User(
+            username=username,
+            display_name=display_name or username,
+            password_hash=hash_password(password) if password else None,
+            team_id=t.id if t else None,
+            role_rows=[UserRole(role=r) for r in roles],
+        )
+        uow.session.add(user)
+        uow.commit()
+        return actor_of(user)
+
+
+def issue_token(svc: Services, username: str) -> str:
+    """A new bearer token for `username`; only its hash is stored, so print it now or never."""
+    token = "aut_" + secrets.token_urlsafe(32)
+    with UnitOfWork(svc.sessions, write=True) as uow:
+        user = uow.session.scalars(select(User).where(User.username == username)).first()
+        if user is None:
+            raise NotFound(f"no user {username}")
+        uow.session.add(ApiToken(user_id=user.id, token_sha256=_digest(token), created_at=svc.now()))
+        uow.commit()
+    return token
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def authenticate_token(svc: Services, token: str) -> Actor:
+    with UnitOfWork(svc.sessions) as uow:
+        row = uow.session.scalars(select(ApiToken).where(ApiToken.token_sha256 == _digest(token))).first()
+        if row is None or row.revoked_at is not None or not row.user.active:
+            raise Unauthenticated("invalid or revoked token")
+        return actor_of(row.user)
+
+
+def authenticate_password(svc: Services, username: str, password: str) -> Actor:
+    with UnitOfWork(svc.sessions) as uow:
+        user = uow.session.scalars(select(User).where(User.username == username)).first()
+        if user is None or not user.active or not user.password_hash:
+            _hasher.hash(password)  # spend the same time as a real check: no user enumeration by timing
+            raise Unauthenticated("wrong username or password")
+        try:
+            _hasher.verify(user.password_hash, password)
+        except (VerificationError, InvalidHashError) as exc:
+            raise Unauthenticated("wrong username or password") from exc
+        return actor_of(user)

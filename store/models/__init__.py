@@ -1,0 +1,28 @@
+"""All tables. Import from here so Alembic sees the full metadata."""
+
+from store.models.audit import AccessLogEntry, AuditEvent
+from store.models.base import Base, utcnow
+from store.models.cases import Case
+from store.models.people import ROLES, ApiToken, Team, User, UserRole
+from store.models.processes import ProcessInstance, ProcessVersion, ProcessVersionFile
+from store.models.work import HumanTask, Incident, MessageSubscription, OutboxItem
+
+__all__ = [
+    "ROLES",
+    "AccessLogEntry",
+    "ApiToken",
+    "AuditEvent",
+    "Base",
+    "Case",
+    "HumanTask",
+    "Incident",
+    "MessageSubscription",
+    "OutboxItem",
+    "ProcessInstance",
+    "ProcessVersion",
+    "ProcessVersionFile",
+    "Team",
+    "User",
+    "UserRole",
+    "utcnow",
+]
