@@ -5,6 +5,7 @@ from store.models.base import Base, utcnow
 from store.models.cases import Case
 from store.models.people import ROLES, ApiToken, Team, User, UserRole
 from store.models.processes import ProcessInstance, ProcessVersion, ProcessVersionFile
+from store.models.web import Document, LoginAttempt, SavedFilter, WebSession
 from store.models.work import HumanTask, Incident, MessageSubscription, OutboxItem
 
 __all__ = [
@@ -14,15 +15,19 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Case",
+    "Document",
     "HumanTask",
     "Incident",
+    "LoginAttempt",
     "MessageSubscription",
     "OutboxItem",
     "ProcessInstance",
     "ProcessVersion",
     "ProcessVersionFile",
+    "SavedFilter",
     "Team",
     "User",
     "UserRole",
+    "WebSession",
     "utcnow",
 ]
