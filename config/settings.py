@@ -29,6 +29,11 @@ class Settings:
     outbox_backoff_seconds: float = 30.0
     http_timeout_seconds: float = 10.0
     sqlite_synchronous: str = "FULL"
+    session_idle_minutes: int = 30  # a signed-in session ends after this long without a request
+    session_absolute_hours: int = 12  # ... and after this long whatever the activity
+    login_window_minutes: int = 15  # failed sign-ins are counted over this window
+    login_max_failures_per_user: int = 5
+    login_max_failures_per_address: int = 20
     project_root: Path = Path(__file__).resolve().parent.parent
 
     @classmethod
@@ -58,6 +63,11 @@ class Settings:
             outbox_backoff_seconds=float(e.get("AUTTAMO_OUTBOX_BACKOFF_SECONDS", "30")),
             http_timeout_seconds=float(e.get("AUTTAMO_HTTP_TIMEOUT_SECONDS", "10")),
             sqlite_synchronous=e.get("AUTTAMO_SQLITE_SYNCHRONOUS", "FULL"),
+            session_idle_minutes=int(e.get("AUTTAMO_SESSION_IDLE_MINUTES", "30")),
+            session_absolute_hours=int(e.get("AUTTAMO_SESSION_ABSOLUTE_HOURS", "12")),
+            login_window_minutes=int(e.get("AUTTAMO_LOGIN_WINDOW_MINUTES", "15")),
+            login_max_failures_per_user=int(e.get("AUTTAMO_LOGIN_MAX_FAILURES_PER_USER", "5")),
+            login_max_failures_per_address=int(e.get("AUTTAMO_LOGIN_MAX_FAILURES_PER_ADDRESS", "20")),
         )
         return settings.resolved()
 

@@ -23,6 +23,7 @@ from engine.errors import (
 )
 from engine.runner import Instance, WorkflowEngine
 from engine.types import (
+    Baseline,
     CompiledProcess,
     InstanceSnapshot,
     LintIssue,
@@ -35,6 +36,7 @@ from engine.types import (
 )
 
 __all__ = [
+    "Baseline",
     "CompiledDeployment",
     "CompiledProcess",
     "EngineError",

@@ -70,7 +70,7 @@ def _message_names(event_definition: Any) -> list[str]:
     return []
 
 
-def _waiting(workflow: Any) -> tuple[datetime | None, tuple[MessageSubscription, ...]]:
+def waiting_events(workflow: Any) -> tuple[datetime | None, tuple[MessageSubscription, ...]]:
     """Earliest due timer and message subscriptions, from the workflow's waiting event tasks.
 
     `waiting_events()` hides timers under event-based gateways (notes pitfall 6), so read the
@@ -127,7 +127,7 @@ def build_snapshot(workflow: Any, serializer: StateSerializer, outbound: tuple[A
         last_data = dict(workflow.last_task.data)
     if workflow.completed:
         last_data = {**last_data, **workflow.data}
-    next_timer, subs = _waiting(workflow)
+    next_timer, subs = waiting_events(workflow)
     return InstanceSnapshot(
         state_json=serializer.dumps(workflow),
         serializer_version=serializer.version,

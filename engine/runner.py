@@ -34,11 +34,11 @@ from engine.errors import (
     TaskNotManual,
     TaskNotReady,
 )
-from engine.projection import build_snapshot, task_lane, task_view
+from engine.projection import build_snapshot, task_lane, task_view, waiting_events
 from engine.sandbox import RestrictedScriptEnvironment
 from engine.serializer import StateSerializer
 from engine.specs import PENDING_CALL_KEY, OutboxServiceTask
-from engine.types import InstanceSnapshot, SourceFile, TaskView
+from engine.types import Baseline, InstanceSnapshot, SourceFile, TaskView
 
 LanePolicy = Callable[[str | None], bool]
 
@@ -101,6 +101,13 @@ class Instance:
     @property
     def completed(self) -> bool:
         return bool(self._wf.completed)
+
+    def baseline(self) -> Baseline:
+        """What the projections hold for this instance right now (call before changing it), so
+        the services layer writes only what a change actually changed."""
+        ready = frozenset(str(t.id) for t in self._wf.get_tasks(state=TaskState.READY, manual=True))
+        _due, subs = waiting_events(self._wf)
+        return Baseline(ready_task_ids=ready, subscriptions=subs)
 
     def task(self, task_id: str, *, with_data: bool = False) -> TaskView:
         return task_view(self._find(task_id), with_data=with_data)

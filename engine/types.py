@@ -141,3 +141,11 @@ class InstanceSnapshot:
     service_calls: tuple[ServiceCall, ...]
     data: dict[str, Any]  # the instance's current data (last completed task's view)
     tree_depth: int
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """An instance's projections before a change: READY human task ids and message subscriptions."""
+
+    ready_task_ids: frozenset[str] = frozenset()
+    subscriptions: tuple[MessageSubscription, ...] = ()

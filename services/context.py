@@ -14,6 +14,7 @@ from config import Settings
 from engine import WorkflowEngine
 from processes.script_helpers import SCRIPT_HELPERS
 from processes.service_calls import SERVICE_HANDLERS, ServiceHandler
+from services.versions import VersionCache
 from store.db import make_engine, make_session_factory
 from store.models import utcnow
 
@@ -42,6 +43,7 @@ class Services:
     clock: Callable[[], datetime] = utcnow
     handlers: dict[str, ServiceHandler] = field(default_factory=lambda: dict(SERVICE_HANDLERS))
     http_transport: httpx.BaseTransport | None = None  # tests inject httpx.MockTransport here
+    versions: VersionCache = field(default_factory=VersionCache)
 
     @classmethod
     def build(

@@ -31,7 +31,7 @@ def retry_incident(svc: Services, actor: Actor, incident_id: int) -> str:
             if item is not None:
                 item.status, item.attempts, item.next_attempt_at = "pending", 0, now
         else:
-            engine_instance = restore(svc, instance)
+            engine_instance = restore(svc, uow, instance)
             run_and_save(svc, uow, instance, engine_instance, lambda inst: inst.retry_errored(), actor=actor.username)
         audit(
             uow.session,

@@ -59,7 +59,7 @@ def deliver_message(
         reached: list[int] = []
         for inst_id in sorted({s.instance_id for s in subs}):
             row = lock_instance(uow, inst_id)
-            engine_instance = restore(svc, row)
+            engine_instance = restore(svc, uow, row)
             try:
                 outcome, _opened = run_and_save(
                     svc,

@@ -132,7 +132,7 @@ def _succeed(svc: Services, item: Claimed, result: Any, now: datetime) -> None:
         row.status, row.result, row.done_at, row.last_error = "done", result, now, None
         if item.kind == "service_call" and item.task_id:
             instance = lock_instance(uow, item.instance_id)
-            engine_instance = restore(svc, instance)
+            engine_instance = restore(svc, uow, instance)
             run_and_save(
                 svc,
                 uow,

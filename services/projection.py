@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from engine import InstanceSnapshot, TaskView
+from engine import Baseline, InstanceSnapshot, TaskView
 from store.models import (
     AuditEvent,
     HumanTask,
@@ -19,7 +19,8 @@ from store.models import (
     ProcessInstance,
 )
 
-DEPTH_WARNING = 800  # SpiffWorkflow stalls silently past 1000 (notes pitfall 2)
+DEPTH_WARNING = 800
+NEW_INSTANCE = Baseline()  # nothing projected yet  # SpiffWorkflow stalls silently past 1000 (notes pitfall 2)
 
 
 def _duration_days(text: str) -> timedelta | None:
@@ -62,9 +63,21 @@ def task_due_and_priority(task: TaskView, data: dict[str, Any], now: datetime) -
 
 
 def apply_snapshot(
-    session: Session, row: ProcessInstance, snap: InstanceSnapshot, *, now: datetime, actor: str
-) -> list[HumanTask]:
-    """Write `snap` into `row` and its projections; returns the newly opened inbox tasks."""
+    session: Session,
+    row: ProcessInstance,
+    snap: InstanceSnapshot,
+    *,
+    now: datetime,
+    actor: str,
+    before: Baseline = NEW_INSTANCE,
+    handled: frozenset[str] = frozenset(),
+) -> list[str]:
+    """Write `snap` into `row` and its projections; returns the ids of newly opened inbox tasks.
+
+    `before` is what the projections held before the change (Instance.baseline()), so only the
+    differences are written: one statement per kind of change, none when nothing changed.
+    `handled` are task ids the caller updates itself (the task just completed).
+    """
     row.state_json = snap.state_json
     row.serializer_version = snap.serializer_version
     row.state_size = len(snap.state_json)
@@ -72,14 +85,15 @@ def apply_snapshot(
     row.active_elements = list(snap.active_element_ids)
     row.next_timer_at = snap.next_timer_at
     row.updated_at = now
-    if snap.completed and row.status not in ("cancelled",):
+    if snap.completed and row.status != "cancelled":
         row.status = "completed"
         row.completed_at = row.completed_at or now
     elif row.status not in ("suspended", "error", "cancelled"):
         row.status = "running"
 
-    opened = _project_tasks(session, row, snap, now)
-    _project_subscriptions(session, row, snap)
+    opened = _project_tasks(session, row, snap, now, before, handled)
+    if before is NEW_INSTANCE or snap.subscriptions != before.subscriptions:
+        _project_subscriptions(session, row, snap)
     _project_outbox(session, row, snap, now)
     if snap.tree_depth > DEPTH_WARNING:
         record_incident(
@@ -93,42 +107,50 @@ def apply_snapshot(
     return opened
 
 
-def _project_tasks(session: Session, row: ProcessInstance, snap: InstanceSnapshot, now: datetime) -> list[HumanTask]:
-    ready = {t.id: t for t in snap.ready_tasks}
-    open_rows = session.scalars(
-        select(HumanTask).where(HumanTask.instance_id == row.id, HumanTask.status == "open")
-    ).all()
-    for task_row in open_rows:
-        if task_row.id not in ready:
-            # Gone from READY without a completion through us: cancelled by a boundary event,
-            # a message, or the instance ending.
-            task_row.status = "cancelled"
-            task_row.completed_at = now
-    existing = {t.id for t in open_rows}
-    opened: list[HumanTask] = []
+def _project_tasks(
+    session: Session,
+    row: ProcessInstance,
+    snap: InstanceSnapshot,
+    now: datetime,
+    before: Baseline,
+    handled: frozenset[str],
+) -> list[str]:
+    ready_ids = {t.id for t in snap.ready_tasks}
+    gone = sorted(before.ready_task_ids - ready_ids - handled)
+    if gone:
+        # Gone from READY without a completion through us: cancelled by a boundary event,
+        # a message, or the instance ending.
+        session.execute(
+            update(HumanTask)
+            .where(HumanTask.id.in_(gone), HumanTask.status == "open")
+            .values(status="cancelled", completed_at=now)
+        )
+    new_rows = []
     for task in snap.ready_tasks:
-        if task.id in existing:
+        if task.id in before.ready_task_ids:
             continue
         due, priority = task_due_and_priority(task, snap.data, now)
-        task_row = HumanTask(
-            id=task.id,
-            instance_id=row.id,
-            case_id=row.case_id,
-            process_id=task.process_id,
-            version_id=row.version_id,
-            bpmn_id=task.bpmn_id,
-            title=task.name[:300],
-            lane=task.lane,
-            form_schema=task.form_schema,
-            form_ui_schema=task.form_ui_schema,
-            status="open",
-            priority=priority,
-            due_at=due,
-            created_at=now,
+        new_rows.append(
+            {
+                "id": task.id,
+                "instance_id": row.id,
+                "case_id": row.case_id,
+                "process_id": task.process_id,
+                "version_id": row.version_id,
+                "bpmn_id": task.bpmn_id,
+                "title": task.name[:300],
+                "lane": task.lane,
+                "form_schema": task.form_schema,
+                "form_ui_schema": task.form_ui_schema,
+                "status": "open",
+                "priority": priority,
+                "due_at": due,
+                "created_at": now,
+            }
         )
-        session.add(task_row)
-        opened.append(task_row)
-    return opened
+    if new_rows:
+        session.execute(insert(HumanTask.__table__), new_rows)  # Core: no ORM bookkeeping needed
+    return [r["id"] for r in new_rows]
 
 
 def _project_subscriptions(session: Session, row: ProcessInstance, snap: InstanceSnapshot) -> None:
@@ -219,17 +241,20 @@ def audit(
     element_id: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> None:
-    session.add(
-        AuditEvent(
-            at=now,
-            actor=actor,
-            action=action,
-            instance_id=row.id if row is not None else None,
-            case_id=case_id if case_id is not None else (row.case_id if row is not None else None),
-            task_id=task_id,
-            element_id=element_id,
-            details=details or {},
-        )
+    session.execute(
+        insert(AuditEvent.__table__),
+        [
+            {
+                "at": now,
+                "actor": actor,
+                "action": action,
+                "instance_id": row.id if row is not None else None,
+                "case_id": case_id if case_id is not None else (row.case_id if row is not None else None),
+                "task_id": task_id,
+                "element_id": element_id,
+                "details": details or {},
+            }
+        ],
     )
 
 

@@ -26,8 +26,21 @@ def lock_instance(uow: UnitOfWork, instance_id: int) -> ProcessInstance:
     return row
 
 
-def restore(svc: Services, row: ProcessInstance) -> Instance:
-    version = row.version
+def lock_task_instance(uow: UnitOfWork, task_id: str) -> tuple[HumanTask, ProcessInstance]:
+    """A task and its instance in one query, the instance locked for change (see lock_instance)."""
+    found = uow.session.execute(
+        select(HumanTask, ProcessInstance)
+        .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+        .where(HumanTask.id == str(task_id)[:36])
+        .with_for_update(of=ProcessInstance)
+    ).first()
+    if found is None:
+        raise NotFound(f"no task {task_id}")
+    return found[0], found[1]
+
+
+def restore(svc: Services, uow: UnitOfWork, row: ProcessInstance) -> Instance:
+    version = svc.versions.get(uow.session, row.version_id)
     try:
         return svc.engine.restore(version.key, version.spec_json, row.state_json)
     except StateCorrupt as exc:
@@ -42,15 +55,20 @@ def run_and_save(
     action: Callable[[Instance], Any],
     *,
     actor: str,
-) -> tuple[Any, list[HumanTask]]:
-    """Run `action` on the instance and project the result. A script error does not lose what
-    came before it: the instance is saved in its error state with an incident for a supervisor."""
+    handled: frozenset[str] = frozenset(),
+) -> tuple[Any, list[str]]:
+    """Run `action` on the instance and project the result; returns (action's result, ids of newly
+    opened inbox tasks). A script error does not lose what came before it: the instance is saved
+    in its error state with an incident for a supervisor. `handled`: task ids the caller updates."""
     now = svc.now()
+    before = instance.baseline()
     try:
         result = action(instance)
     except ScriptError as exc:
-        opened = apply_snapshot(uow.session, row, instance.snapshot(), now=now, actor=actor)
+        snap = instance.snapshot()
+        opened = apply_snapshot(uow.session, row, snap, now=now, actor=actor, before=before, handled=handled)
         record_incident(uow.session, row, "script_error", exc.bpmn_id, str(exc), now)
         return exc, opened
-    opened = apply_snapshot(uow.session, row, instance.snapshot(), now=now, actor=actor)
+    snap = instance.snapshot()
+    opened = apply_snapshot(uow.session, row, snap, now=now, actor=actor, before=before, handled=handled)
     return result, opened

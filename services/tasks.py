@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from engine import FormKeysRejected, LaneNotAllowed, ScriptError, TaskNotFound, TaskNotManual, TaskNotReady
 from forms import form_keys, validate_form
@@ -14,7 +14,7 @@ from services.access import may_work_lane, require_case_access
 from services.context import Actor, Services
 from services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.projection import audit, data_diff
-from services.runtime import lock_instance, restore, run_and_save
+from services.runtime import lock_task_instance, restore, run_and_save
 from services.uow import UnitOfWork
 from store.models import Case, HumanTask, ProcessInstance, User
 
@@ -55,8 +55,10 @@ def _check_may_work(uow: UnitOfWork, actor: Actor, task: HumanTask, instance: Pr
             require_case_access(uow.session, actor, case)
 
 
-def _form(instance: ProcessInstance, task: HumanTask) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    forms = instance.version.forms or {}
+def _form(
+    svc: Services, uow: UnitOfWork, instance: ProcessInstance, task: HumanTask
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    forms = svc.versions.get(uow.session, instance.version_id).forms
     schema = forms.get(task.form_schema) if task.form_schema else None
     ui = forms.get(task.form_ui_schema) if task.form_ui_schema else None
     return schema, ui
@@ -69,12 +71,12 @@ def get_task(svc: Services, actor: Actor, task_id: str) -> TaskDetail:
         instance = uow.session.get(ProcessInstance, task.instance_id)
         assert instance is not None  # FK
         _check_may_work_or_read(uow, actor, task, instance)
-        schema, ui = _form(instance, task)
+        schema, ui = _form(svc, uow, instance, task)
         keys = form_keys(schema) if schema else set()
         instructions: str | None = None
         values: dict[str, Any] = {}
         if task.status == "open":
-            view = restore(svc, instance).task(task.id, with_data=True)
+            view = restore(svc, uow, instance).task(task.id, with_data=True)
             instructions = view.instructions
             values = {k: v for k, v in view.data.items() if k in keys}
         if task.draft is not None:
@@ -175,7 +177,7 @@ def save_draft(svc: Services, actor: Actor, task_id: str, data: dict[str, Any]) 
     """Keep unfinished form input on the server; 'save and close' comes back to it."""
     with UnitOfWork(svc.sessions, write=True) as uow:
         task, instance = _workable(uow, actor, task_id)
-        schema, _ui = _form(instance, task)
+        schema, _ui = _form(svc, uow, instance, task)
         extra = sorted(set(data) - (form_keys(schema) if schema else set()))
         if extra:
             raise InvalidInput("fields not on this form", dict.fromkeys(extra, "This field is not on the form."))
@@ -188,23 +190,21 @@ def save_draft(svc: Services, actor: Actor, task_id: str, data: dict[str, Any]) 
 def complete_task(svc: Services, actor: Actor, task_id: str, data: dict[str, Any]) -> CompletionResult:
     """Validate the form data, complete the task in the engine, project, and commit — or change nothing."""
     with UnitOfWork(svc.sessions, write=True) as uow:
-        task = _task_row(uow, task_id)
+        # The lock (PostgreSQL) makes a racing completion wait here; it then restores the state the
+        # winner committed, where the engine no longer finds the task READY: a Conflict, not a repeat.
+        task, instance = lock_task_instance(uow, task_id)
         if task.status != "open":
             raise Conflict("this task has already been completed or cancelled; reload to see the current state")
-        instance = lock_instance(uow, task.instance_id)
-        uow.session.refresh(task)  # another completion may have committed while we waited for the lock
-        if task.status != "open":
-            raise Conflict("this task was completed by someone else a moment ago")
         _check_may_work(uow, actor, task, instance)
         if task.assignee not in (None, actor.username):
             raise Conflict(f"this task is claimed by {task.assignee}")
-        schema, _ui = _form(instance, task)
+        schema, _ui = _form(svc, uow, instance, task)
         if schema is not None:
             errors = validate_form(schema, data)
             if errors:
                 raise InvalidInput("the form has errors", errors)
         allowed = form_keys(schema) if schema else set()
-        engine_instance = restore(svc, instance)
+        engine_instance = restore(svc, uow, instance)
         before = engine_instance.task(task.id, with_data=True).data
         try:
             outcome, opened = run_and_save(
@@ -219,6 +219,7 @@ def complete_task(svc: Services, actor: Actor, task_id: str, data: dict[str, Any
                     lane_allowed=lambda lane: may_work_lane(actor, lane, instance.started_by),
                 ),
                 actor=actor.username,
+                handled=frozenset({task.id}),
             )
         except (TaskNotFound, TaskNotReady, TaskNotManual) as exc:
             raise Conflict(str(exc)) from exc
@@ -227,7 +228,11 @@ def complete_task(svc: Services, actor: Actor, task_id: str, data: dict[str, Any
         except FormKeysRejected as exc:
             raise InvalidInput(str(exc), dict.fromkeys(exc.keys, "This field is not on the form.")) from exc
         now = svc.now()
-        task.status, task.completed_at, task.completed_by, task.draft = "completed", now, actor.username, None
+        uow.session.execute(
+            update(HumanTask.__table__)
+            .where(HumanTask.__table__.c.id == task.id)
+            .values(status="completed", completed_at=now, completed_by=actor.username, draft=None)
+        )
         audit(
             uow.session,
             actor=actor.username,
@@ -244,6 +249,6 @@ def complete_task(svc: Services, actor: Actor, task_id: str, data: dict[str, Any
             instance.id,
             instance.case_id,
             instance.status,
-            [t.id for t in opened],
+            opened,
             str(outcome) if isinstance(outcome, ScriptError) else None,
         )

@@ -41,7 +41,7 @@ def fire_due_timers(svc: Services, *, now: datetime | None = None, limit: int = 
             if row is None:
                 return fired
             due = row.next_timer_at
-            engine_instance = restore(svc, row)
+            engine_instance = restore(svc, uow, row)
             outcome, _opened = run_and_save(
                 svc, uow, row, engine_instance, lambda inst: inst.fire_timers(moment), actor=SYSTEM.username
             )

@@ -109,3 +109,32 @@ def authenticate_password(svc: Services, username: str, password: str) -> Actor:
         except (VerificationError, InvalidHashError) as exc:
             raise Unauthenticated("wrong username or password") from exc
         return actor_of(user)
+
+
+LOCALES = ("fi", "en")
+
+
+def set_locale(svc: Services, username: str, locale: str) -> None:
+    """Remember a person's language choice (the UI's default for their next sign-in)."""
+    if locale not in LOCALES:
+        raise InvalidInput("unknown language", {"lang": f"Choose one of {', '.join(LOCALES)}."})
+    with UnitOfWork(svc.sessions, write=True) as uow:
+        user = uow.session.scalars(select(User).where(User.username == username)).first()
+        if user is None:
+            raise NotFound(f"no user {username}")
+        user.locale = locale
+        uow.commit()
+
+
+def active_users_with_roles(svc: Services, roles: Iterable[str]) -> list[tuple[str, str]]:
+    """(username, display name) of active users holding any of `roles`, by username (e.g. for assigning)."""
+    wanted = sorted(set(roles))
+    with UnitOfWork(svc.sessions) as uow:
+        rows = uow.session.execute(
+            select(User.username, User.display_name)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(User.active, UserRole.role.in_(wanted))
+            .distinct()
+            .order_by(User.username)
+        ).all()
+        return [(name, display or name) for name, display in rows]

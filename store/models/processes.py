@@ -25,7 +25,7 @@ class ProcessVersion(Base):
     version: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(300), default="")
     sha256: Mapped[str] = mapped_column(String(64))
-    spec_json: Mapped[str] = mapped_column(Text)
+    spec_json: Mapped[str] = mapped_column(Text, deferred=True)  # large; read once per process (VersionCache)
     forms: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
     serializer_version: Mapped[str] = mapped_column(String(16))
     engine_version: Mapped[str] = mapped_column(String(32))
@@ -81,6 +81,6 @@ class ProcessInstance(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     version_counter: Mapped[int] = mapped_column(Integer, default=1)
 
-    version: Mapped[ProcessVersion] = relationship(lazy="joined")
+    version: Mapped[ProcessVersion] = relationship(lazy="select")
 
     __mapper_args__ = {"version_id_col": version_counter}  # noqa: RUF012 - SQLAlchemy reads it as is

@@ -1,0 +1,1 @@
+"""Benchmarks. Run `make bench` (or `python -m bench.run --help`); figures go in the README."""

@@ -1,0 +1,388 @@
+"""The task inbox and each user's saved inbox filters.
+
+The inbox reads the `human_task` projection (joined to the case for its reference and to the process
+version for its number), never the workflow JSON: the projection is written in the same transaction
+as every change to an instance, so it is exact, and it is indexed, so the inbox stays fast with many
+thousands of running instances.
+
+Scopes, in need-to-know terms (services/access.py):
+- `mine`: open tasks assigned to me; with status=completed, the tasks I completed.
+- `team`: open, unclaimed tasks in the lanes my roles can work, on cases I may see (my team's cases,
+  cases where I hold a task; intake also sees referrals no team owns yet). Tasks of instances without
+  a case carry no case data and go to the lane's roles; a task without a lane goes to the starter.
+- `all`: every task; supervisor only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
+from datetime import UTC, datetime
+from typing import Any, Literal, get_args
+
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, true
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
+
+from processes.lanes import lanes_for_roles
+from services.access import CASE_ROLES
+from services.context import Actor, Services
+from services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from services.uow import UnitOfWork
+from store.models import Case, HumanTask, ProcessInstance, ProcessVersion, SavedFilter
+
+Scope = Literal["mine", "team", "all"]
+Status = Literal["open", "completed"]
+SortKey = Literal["due", "created", "priority", "completed"]
+Order = Literal["asc", "desc"]
+
+MAX_PER_PAGE = 200
+MAX_FILTERS_PER_USER = 50
+# Natural direction of each sort key when `order` is not given: oldest deadline first, most urgent first.
+DEFAULT_ORDER: dict[str, Order] = {"due": "asc", "created": "asc", "priority": "desc", "completed": "desc"}
+
+
+@dataclass(frozen=True)
+class InboxQuery:
+    """What to list. Plain values, so the JSON API, the HTML pages and saved filters share it."""
+
+    scope: Scope = "mine"
+    status: Status = "open"
+    process: str | None = None
+    version: int | None = None
+    lane: str | None = None
+    case_reference: str | None = None
+    due_before: datetime | None = None
+    due_after: datetime | None = None
+    overdue: bool = False
+    sort: SortKey = "due"
+    order: Order | None = None
+    page: int = 1
+    per_page: int = 50
+
+    def errors(self) -> dict[str, str]:
+        """Per-field problems; empty when the query is valid."""
+        problems: dict[str, str] = {}
+        for name, allowed in (("scope", Scope), ("status", Status), ("sort", SortKey)):
+            if getattr(self, name) not in get_args(allowed):
+                problems[name] = f"one of: {', '.join(get_args(allowed))}"
+        if self.order is not None and self.order not in get_args(Order):
+            problems["order"] = "asc or desc"
+        if self.page < 1:
+            problems["page"] = "1 or more"
+        if not 1 <= self.per_page <= MAX_PER_PAGE:
+            problems["per_page"] = f"between 1 and {MAX_PER_PAGE}"
+        if self.version is not None and self.version < 1:
+            problems["version"] = "1 or more"
+        for name in ("process", "lane", "case_reference"):
+            value = getattr(self, name)
+            if value is not None and not 1 <= len(value) <= 200:
+                problems[name] = "between 1 and 200 characters"
+        return problems
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    id: str
+    case_id: int | None
+    case_reference: str | None
+    process: str
+    version: int | None
+    name: str  # the BPMN element id
+    title: str  # its label
+    lane: str | None
+    assignee: str | None
+    priority: int
+    due_at: datetime | None
+    overdue: bool
+    created_at: datetime
+    status: str
+    completed_at: datetime | None
+    completed_by: str | None
+    has_draft: bool
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    rows: list[InboxRow]
+    total: int
+    page: int
+    per_page: int
+    as_of: datetime  # the projection is exact as of this moment
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def may_use_inbox(actor: Actor) -> bool:
+    """Anyone whose roles work some lane has an inbox (a process owner tests models through it)."""
+    return actor.has("supervisor") or bool(lanes_for_roles(actor.roles))
+
+
+def row_select() -> Select[tuple[HumanTask, str | None, int | None]]:
+    """Tasks with their case reference and process version number."""
+    return (
+        select(HumanTask, Case.reference, ProcessVersion.version)
+        .outerjoin(Case, Case.id == HumanTask.case_id)
+        .outerjoin(ProcessVersion, ProcessVersion.id == HumanTask.version_id)
+    )
+
+
+def row_of(task: HumanTask, reference: str | None, version: int | None, now: datetime) -> InboxRow:
+    overdue = task.status == "open" and task.due_at is not None and task.due_at < now
+    return InboxRow(
+        id=task.id,
+        case_id=task.case_id,
+        case_reference=reference,
+        process=task.process_id,
+        version=version,
+        name=task.bpmn_id,
+        title=task.title,
+        lane=task.lane,
+        assignee=task.assignee,
+        priority=task.priority,
+        due_at=task.due_at,
+        overdue=overdue,
+        created_at=task.created_at,
+        status=task.status,
+        completed_at=task.completed_at,
+        completed_by=task.completed_by,
+        has_draft=task.draft is not None,
+    )
+
+
+def _visible_cases(actor: Actor) -> ColumnElement[bool]:
+    """The SQL form of access.can_see_case, for tasks (keep the two in step)."""
+    if actor.has("supervisor"):
+        return true()
+    no_case = HumanTask.case_id.is_(None)
+    if not actor.roles & CASE_ROLES:
+        return no_case
+    holder = aliased(HumanTask, name="held_task")
+    held = select(holder.case_id).where(holder.assignee == actor.username, holder.case_id.is_not(None))
+    options: list[ColumnElement[bool]] = [no_case, HumanTask.case_id.in_(held)]
+    if actor.team_id is not None:
+        options.append(Case.team_id == actor.team_id)
+    if actor.has("intake"):
+        options.append(and_(HumanTask.case_id.is_not(None), Case.team_id.is_(None)))
+    return or_(*options)
+
+
+def _workable_lanes(actor: Actor) -> ColumnElement[bool]:
+    """Lane policy (access.may_work_lane): the lane's roles; a task without a lane goes to its starter."""
+    lanes = sorted(lanes_for_roles(actor.roles))
+    starter = and_(HumanTask.lane.is_(None), ProcessInstance.started_by == actor.username)
+    return or_(HumanTask.lane.in_(lanes), starter) if lanes else starter
+
+
+def _scope_conditions(actor: Actor, query: InboxQuery) -> list[ColumnElement[bool]]:
+    status = HumanTask.status == query.status
+    if query.scope == "mine":
+        mine = HumanTask.assignee if query.status == "open" else HumanTask.completed_by
+        return [status, mine == actor.username]
+    if query.scope == "team":
+        conditions = [status, _workable_lanes(actor), _visible_cases(actor)]
+        if query.status == "open":
+            conditions.append(HumanTask.assignee.is_(None))
+        return conditions
+    if not actor.has("supervisor"):
+        raise Forbidden("only a supervisor may list every task")
+    return [status]
+
+
+def _filter_conditions(query: InboxQuery, now: datetime) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if query.process is not None:
+        conditions.append(HumanTask.process_id == query.process)
+    if query.version is not None:
+        conditions.append(ProcessVersion.version == query.version)
+    if query.lane is not None:
+        conditions.append(HumanTask.lane == query.lane)
+    if query.case_reference is not None:
+        conditions.append(Case.reference == query.case_reference.strip().upper())
+    if query.due_before is not None:
+        conditions.append(HumanTask.due_at < _aware(query.due_before))
+    if query.due_after is not None:
+        conditions.append(HumanTask.due_at >= _aware(query.due_after))
+    if query.overdue:
+        conditions.append(and_(HumanTask.status == "open", HumanTask.due_at < now))
+    return conditions
+
+
+def _ordering(query: InboxQuery) -> list[Any]:
+    descending = (query.order or DEFAULT_ORDER[query.sort]) == "desc"
+
+    def direction(column: Any) -> Any:
+        return column.desc() if descending else column.asc()
+
+    due_missing = case((HumanTask.due_at.is_(None), 1), else_=0)  # tasks without a deadline go last
+    if query.sort == "priority":
+        keys = [direction(HumanTask.priority), due_missing, HumanTask.due_at.asc()]
+    elif query.sort == "created":
+        keys = [direction(HumanTask.created_at)]
+    elif query.sort == "completed":
+        keys = [direction(HumanTask.completed_at)]
+    else:
+        keys = [due_missing, direction(HumanTask.due_at), HumanTask.priority.desc()]
+    return [*keys, HumanTask.created_at.asc(), HumanTask.id.asc()]
+
+
+def list_tasks(svc: Services, actor: Actor, query: InboxQuery) -> InboxPage:
+    """One page of the inbox for `actor`; `total` counts every matching task."""
+    problems = query.errors()
+    if problems:
+        raise InvalidInput("the inbox query is not valid", problems)
+    if not may_use_inbox(actor):
+        raise Forbidden("you have no task inbox")
+    now = svc.now()
+    conditions = [*_scope_conditions(actor, query), *_filter_conditions(query, now)]
+    base = row_select()
+    if query.scope == "team":
+        base = base.join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+    with UnitOfWork(svc.sessions) as uow:
+        filtered = base.where(*conditions)
+        total = uow.session.scalar(select(func.count()).select_from(filtered.subquery())) or 0
+        page = uow.session.execute(
+            filtered.order_by(*_ordering(query)).offset((query.page - 1) * query.per_page).limit(query.per_page)
+        ).all()
+        rows = [row_of(task, reference, version, now) for task, reference, version in page]
+    return InboxPage(rows, total, query.page, query.per_page, now)
+
+
+# --- saved filters ----------------------------------------------------------------------------------
+
+SAVED_KEYS = tuple(f.name for f in fields(InboxQuery) if f.name != "page")
+
+
+@dataclass(frozen=True)
+class SavedFilterInfo:
+    id: int
+    name: str
+    query: dict[str, Any]
+    created_at: datetime
+
+
+def query_from_dict(values: Mapping[str, Any]) -> InboxQuery:
+    """An InboxQuery from JSON or query-string values (strings are parsed); InvalidInput names bad keys."""
+    unknown = sorted(set(values) - {*SAVED_KEYS, "page"})
+    problems = dict.fromkeys(unknown, "not an inbox filter")
+    parsed: dict[str, Any] = {}
+    for key, value in values.items():
+        if key in unknown or value is None or value == "":
+            continue
+        try:
+            parsed[key] = _parse_value(key, value)
+        except (TypeError, ValueError) as exc:
+            problems[key] = str(exc) or "invalid value"
+    if problems:
+        raise InvalidInput("the inbox filter is not valid", problems)
+    query = InboxQuery(**parsed)
+    problems = query.errors()
+    if problems:
+        raise InvalidInput("the inbox filter is not valid", problems)
+    return query
+
+
+def _parse_value(key: str, value: Any) -> Any:
+    if key in ("version", "page", "per_page"):
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise TypeError("a whole number")
+        return int(value)
+    if key == "overdue":
+        if isinstance(value, bool):
+            return value
+        if str(value).lower() in ("true", "1", "yes", "on"):
+            return True
+        if str(value).lower() in ("false", "0", "no", "off"):
+            return False
+        raise ValueError("true or false")
+    if key in ("due_before", "due_after"):
+        return _aware(value if isinstance(value, datetime) else datetime.fromisoformat(str(value)))
+    if not isinstance(value, str):
+        raise TypeError("a string")
+    return value
+
+
+def query_to_dict(query: InboxQuery) -> dict[str, Any]:
+    """The query as JSON values without defaults or the page number (what a saved filter stores)."""
+    defaults = InboxQuery()
+    out: dict[str, Any] = {}
+    for key, value in asdict(query).items():
+        if key == "page" or value == getattr(defaults, key):
+            continue
+        out[key] = value.isoformat() if isinstance(value, datetime) else value
+    return out
+
+
+def _info(row: SavedFilter) -> SavedFilterInfo:
+    return SavedFilterInfo(row.id, row.name, dict(row.query), row.created_at)
+
+
+def save_filter(svc: Services, actor: Actor, name: str, query: InboxQuery) -> SavedFilterInfo:
+    """Save `query` under `name` for `actor`; Conflict if the name is taken."""
+    if not may_use_inbox(actor):
+        raise Forbidden("you have no task inbox")
+    name = name.strip()
+    if not 1 <= len(name) <= 100:
+        raise InvalidInput("bad name", {"name": "between 1 and 100 characters"})
+    problems = query.errors()
+    if problems:
+        raise InvalidInput("the inbox filter is not valid", problems)
+    with UnitOfWork(svc.sessions, write=True) as uow:
+        owned = uow.session.scalar(select(func.count(SavedFilter.id)).where(SavedFilter.username == actor.username))
+        if (owned or 0) >= MAX_FILTERS_PER_USER:
+            raise InvalidInput("too many filters", {"name": f"at most {MAX_FILTERS_PER_USER} saved filters each"})
+        taken = uow.session.scalar(
+            select(SavedFilter.id).where(SavedFilter.username == actor.username, SavedFilter.name == name)
+        )
+        if taken is not None:
+            raise Conflict(f"you already have a filter named {name!r}")
+        row = SavedFilter(username=actor.username, name=name, query=query_to_dict(query), created_at=svc.now())
+        uow.session.add(row)
+        try:
+            uow.session.flush()
+        except IntegrityError as exc:  # the same name saved twice at the same moment
+            raise Conflict(f"you already have a filter named {name!r}") from exc
+        uow.commit()
+        return _info(row)
+
+
+def list_filters(svc: Services, actor: Actor) -> list[SavedFilterInfo]:
+    """The actor's own saved filters, by name."""
+    if not may_use_inbox(actor):
+        raise Forbidden("you have no task inbox")
+    with UnitOfWork(svc.sessions) as uow:
+        rows = uow.session.scalars(
+            select(SavedFilter).where(SavedFilter.username == actor.username).order_by(SavedFilter.name)
+        ).all()
+        return [_info(r) for r in rows]
+
+
+def delete_filter(svc: Services, actor: Actor, filter_id: int) -> None:
+    """Delete one of the actor's own filters; someone else's is NotFound (its existence is not told)."""
+    if not may_use_inbox(actor):
+        raise Forbidden("you have no task inbox")
+    with UnitOfWork(svc.sessions, write=True) as uow:
+        row = uow.session.get(SavedFilter, filter_id)
+        if row is None or row.username != actor.username:
+            raise NotFound(f"no saved filter {filter_id}")
+        uow.session.delete(row)
+        uow.commit()
+
+
+__all__ = [
+    "InboxPage",
+    "InboxQuery",
+    "InboxRow",
+    "SavedFilterInfo",
+    "delete_filter",
+    "list_filters",
+    "list_tasks",
+    "may_use_inbox",
+    "query_from_dict",
+    "query_to_dict",
+    "row_of",
+    "row_select",
+    "save_filter",
+]
