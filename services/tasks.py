@@ -187,6 +187,28 @@ def save_draft(svc: Services, actor: Actor, task_id: str, data: dict[str, Any]) 
         return task
 
 
+SEPARATE_FROM = "separateFrom"  # task property: the element whose latest completer may not complete this one
+
+
+def _check_separation(uow: UnitOfWork, actor: Actor, instance: ProcessInstance, element_id: str | None) -> None:
+    """The presenter-decider principle: whoever last completed `element_id` in this instance (the
+    draft) may not complete this task (the approval)."""
+    if not element_id:
+        return
+    last = uow.session.scalars(
+        select(HumanTask.completed_by)
+        .where(
+            HumanTask.instance_id == instance.id,
+            HumanTask.bpmn_id == element_id,
+            HumanTask.status == "completed",
+        )
+        .order_by(HumanTask.completed_at.desc())
+        .limit(1)
+    ).first()
+    if last == actor.username:
+        raise Forbidden("you drafted this; another official must decide on it (presenter-decider principle)")
+
+
 def complete_task(svc: Services, actor: Actor, task_id: str, data: dict[str, Any]) -> CompletionResult:
     """Validate the form data, complete the task in the engine, project, and commit — or change nothing."""
     with UnitOfWork(svc.sessions, write=True) as uow:
@@ -205,7 +227,9 @@ def complete_task(svc: Services, actor: Actor, task_id: str, data: dict[str, Any
                 raise InvalidInput("the form has errors", errors)
         allowed = form_keys(schema) if schema else set()
         engine_instance = restore(svc, uow, instance)
-        before = engine_instance.task(task.id, with_data=True).data
+        current = engine_instance.task(task.id, with_data=True)
+        _check_separation(uow, actor, instance, current.properties.get(SEPARATE_FROM))
+        before = current.data
         try:
             outcome, opened = run_and_save(
                 svc,

@@ -168,3 +168,17 @@ def test_form_keys_outside_the_form_are_refused(svc: Services) -> None:
         )
     assert "lane_owners" in str(err.value.errors) or "lane_owners" in str(err.value)
     assert "register" in open_tasks(svc, info.id)  # nothing was written
+
+
+def test_decider_cannot_approve_own_draft(svc: Services) -> None:
+    both = Actor("dora", frozenset({"caseworker", "decider"}))
+    other = Actor("dan", frozenset({"decider"}))
+    deploy(svc, OWNER, files_of("four_eyes"))
+    info = start_instance(svc, OWNER, "four_eyes", {})
+    complete_task(svc, both, open_tasks(svc, info.id)["draft"].id, {"note": "admit"})
+    approve = open_tasks(svc, info.id)["approve"]
+    with pytest.raises(Forbidden, match="presenter-decider"):
+        complete_task(svc, both, approve.id, {"note": "approved"})
+    assert "approve" in open_tasks(svc, info.id)  # nothing was written
+    complete_task(svc, other, approve.id, {"note": "approved"})
+    assert get_instance(svc, OWNER, info.id).status == "completed"
