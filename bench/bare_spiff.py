@@ -43,7 +43,7 @@ def run_persisted(folder: Path, process_id: str, answers: list[dict[str, Any]], 
         state = serializer.serialize_json(wf)
         for data in answers:
 
-            def step(data: dict[str, Any] = data) -> str:
+            def step(data: dict[str, Any] = data, state: str = state) -> str:
                 restored = serializer.deserialize_json(state)
                 restored.script_engine = engine
                 task = restored.get_next_task(state=TaskState.READY, manual=True)
@@ -62,6 +62,7 @@ def run(folder: Path, process_id: str, answers: list[dict[str, Any]], instances:
     engine = PythonScriptEngine(environment=TaskDataEnvironment(dict(SCRIPT_HELPERS)))
     start, complete = Samples("bare start->first task"), Samples("bare task completion")
     for _ in range(instances):
+
         def begin() -> Any:
             wf = BpmnWorkflow(spec, subs, script_engine=engine)
             wf.do_engine_steps()
@@ -73,7 +74,7 @@ def run(folder: Path, process_id: str, answers: list[dict[str, Any]], instances:
             if task is None:
                 break
 
-            def step(task: Any = task, data: dict[str, Any] = data) -> None:
+            def step(task: Any = task, data: dict[str, Any] = data, wf: Any = wf) -> None:
                 task.set_data(**data)
                 task.run()
                 wf.do_engine_steps()

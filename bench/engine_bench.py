@@ -40,11 +40,15 @@ class Workload:
     start_data: dict[str, Any]
 
 
-THREE_USER_TASKS = Workload("three_user_tasks", "three_user_tasks",
-                            [{"field1": "a"}, {"field2": "b"}, {"field3": "c"}], {})
-CASE_FLOW = Workload("case_flow", "case_flow",
-                     [{"client_name": "Anna", "received_on": "2026-03-01", "urgent": False}, {"risk_level": 3}],
-                     {"received_on": "2026-03-01"})
+THREE_USER_TASKS = Workload(
+    "three_user_tasks", "three_user_tasks", [{"field1": "a"}, {"field2": "b"}, {"field3": "c"}], {}
+)
+CASE_FLOW = Workload(
+    "case_flow",
+    "case_flow",
+    [{"client_name": "Anna", "received_on": "2026-03-01", "urgent": False}, {"risk_level": 3}],
+    {"received_on": "2026-03-01"},
+)
 
 
 def files(workload: Workload) -> list[SourceFile]:
@@ -54,8 +58,9 @@ def files(workload: Workload) -> list[SourceFile]:
 
 def _open_task(svc: Services, instance_id: int) -> str | None:
     with UnitOfWork(svc.sessions) as uow:
-        return uow.session.scalars(select(HumanTask.id).where(HumanTask.instance_id == instance_id,
-                                                              HumanTask.status == "open").limit(1)).first()
+        return uow.session.scalars(
+            select(HumanTask.id).where(HumanTask.instance_id == instance_id, HumanTask.status == "open").limit(1)
+        ).first()
 
 
 def empty_commit(svc: Services, n: int) -> Samples:
@@ -66,10 +71,12 @@ def empty_commit(svc: Services, n: int) -> Samples:
         assert row is not None
         row_id = row.id
     for _ in range(n):
+
         def once() -> None:
             with UnitOfWork(svc.sessions, write=True) as uow:
-                uow.session.execute(text("UPDATE process_instance SET state_size = state_size WHERE id = :i"),
-                                    {"i": row_id})
+                uow.session.execute(
+                    text("UPDATE process_instance SET state_size = state_size WHERE id = :i"), {"i": row_id}
+                )
                 uow.commit()
 
         samples.time(once)
@@ -119,8 +126,7 @@ def sustained(svc: Services, workload: Workload, seconds: float) -> dict[str, fl
 def build(url: str) -> Services:
     from cli.main import migrate_database
 
-    settings = Settings(environment="test", database_url=url, secret_key="bench-" + "x" * 40,
-                        sqlite_synchronous="FULL")
+    settings = Settings(environment="test", database_url=url, secret_key="bench-" + "x" * 40, sqlite_synchronous="FULL")
     migrate_database(settings)
     return Services.build(settings)
 

@@ -63,8 +63,10 @@ def main() -> None:
                     for wl in (THREE_USER_TASKS, CASE_FLOW):
                         out = run_services(svc, wl, n)
                         results[f"{wl.folder}/{db}"] = {
-                            "start": out["start"].summary(), "complete": out["complete"].summary(),
-                            "state_bytes_mid": out["state_bytes_mid"]}
+                            "start": out["start"].summary(),
+                            "complete": out["complete"].summary(),
+                            "state_bytes_mid": out["state_bytes_mid"],
+                        }
                         rows += [{**out[k].summary(), "db": db, "workload": wl.folder} for k in ("start", "complete")]
                         results[f"{wl.folder}/{db}"]["sustained"] = sustained(svc, wl, seconds)
                     commit = empty_commit(svc, n)

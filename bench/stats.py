@@ -33,8 +33,13 @@ class Samples:
         return statistics.quantiles(self.ms, n=100, method="inclusive")[98] if len(self.ms) > 1 else self.ms[0]
 
     def summary(self) -> dict[str, float | int | str]:
-        return {"name": self.name, "n": len(self.ms), "median_ms": round(self.median, 3),
-                "p95_ms": round(self.p95, 3), "p99_ms": round(self.p99, 3)}
+        return {
+            "name": self.name,
+            "n": len(self.ms),
+            "median_ms": round(self.median, 3),
+            "p95_ms": round(self.p95, 3),
+            "p99_ms": round(self.p99, 3),
+        }
 
 
 def table(rows: list[dict[str, Any]]) -> str:
