@@ -13,6 +13,7 @@ from engine.errors import (
     InvalidProcess,
     LaneNotAllowed,
     MessageNotExpected,
+    MigrationUnsafe,
     ProcessNotFound,
     ScriptError,
     ScriptTimeout,
@@ -21,6 +22,7 @@ from engine.errors import (
     TaskNotManual,
     TaskNotReady,
 )
+from engine.migration import MigrationCheck, SpecChanges
 from engine.runner import Instance, WorkflowEngine
 from engine.types import (
     Baseline,
@@ -48,12 +50,15 @@ __all__ = [
     "LintIssue",
     "MessageNotExpected",
     "MessageSubscription",
+    "MigrationCheck",
+    "MigrationUnsafe",
     "OutboundMessage",
     "ProcessNotFound",
     "ScriptError",
     "ScriptTimeout",
     "ServiceCall",
     "SourceFile",
+    "SpecChanges",
     "StateCorrupt",
     "TaskNotFound",
     "TaskNotManual",

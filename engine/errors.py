@@ -9,6 +9,7 @@ EngineError
 ├── LaneNotAllowed        the user holds no role for the task's lane
 ├── FormKeysRejected      the data carries keys that the task's form does not define
 ├── MessageNotExpected    nothing in the instance waits for that message
+├── MigrationUnsafe       moving the instance would rewrite what already happened
 ├── ScriptError           a script, condition or expression failed (incl. sandbox refusals)
 │   └── ScriptTimeout     a script ran past the engine step's time limit
 └── StateCorrupt          the stored state cannot be restored
@@ -61,6 +62,12 @@ class FormKeysRejected(EngineError):
 
 class MessageNotExpected(EngineError):
     pass
+
+
+class MigrationUnsafe(EngineError):
+    def __init__(self, reasons: tuple[str, ...]) -> None:
+        self.reasons = reasons
+        super().__init__("; ".join(reasons) or "migration is not safe")
 
 
 class ScriptError(EngineError):

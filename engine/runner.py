@@ -23,17 +23,20 @@ from SpiffWorkflow.exceptions import (  # type: ignore[import-untyped]
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition  # type: ignore[import-untyped]
 
 from engine import clock as engine_clock
+from engine import migration
 from engine.compiler import CompiledDeployment, compile_deployment
 from engine.errors import (
     FormKeysRejected,
     LaneNotAllowed,
     MessageNotExpected,
+    MigrationUnsafe,
     ScriptError,
     ScriptTimeout,
     TaskNotFound,
     TaskNotManual,
     TaskNotReady,
 )
+from engine.migration import MigrationCheck, SpecChanges
 from engine.projection import build_snapshot, task_lane, task_view, waiting_events
 from engine.sandbox import RestrictedScriptEnvironment
 from engine.serializer import StateSerializer
@@ -65,6 +68,11 @@ class WorkflowEngine:
     ) -> CompiledDeployment:
         """Validate files and build one spec per executable process (nothing is stored)."""
         return compile_deployment(files, known_lanes, self.serializer, strict_lanes=strict_lanes)
+
+    def diff_versions(self, old: tuple[str, str], new: tuple[str, str]) -> tuple[SpecChanges, ...]:
+        """Element-level differences between two versions, each given as (version key, spec JSON)."""
+        serializer = self.serializer
+        return migration.diff_versions(serializer, serializer.cached_spec(*old), serializer.cached_spec(*new))
 
     def start(self, version_key: str, spec_json: str, data: Mapping[str, Any] | None = None) -> Instance:
         """Create an instance and run it to its first wait state. Script errors raise ScriptError
@@ -187,6 +195,24 @@ class Instance:
 
     def cancel(self) -> None:
         self._wf.cancel()
+
+    def check_migration(self, version_key: str, spec_json: str) -> MigrationCheck:
+        """Whether this instance can move to another version without rewriting its past."""
+        new = self._engine.serializer.cached_spec(version_key, spec_json)
+        verdict, _diffs = migration.check(self._engine.serializer, self._wf, new)
+        return verdict
+
+    def migrate(self, version_key: str, spec_json: str, *, force: bool = False) -> MigrationCheck:
+        """Move to another version (MigrationUnsafe unless safe or forced), keep timer deadlines,
+        then fire whatever is already due and run to the next wait state."""
+        new = self._engine.serializer.cached_spec(version_key, spec_json)
+        verdict, diffs = migration.check(self._engine.serializer, self._wf, new)
+        if not verdict.safe and not force:
+            raise MigrationUnsafe(verdict.reasons)
+        self._guarded(lambda: migration.migrate(self._wf, new, diffs))
+        self._guarded(self._wf.refresh_timers)
+        self._step()
+        return verdict
 
     # --- internals ---------------------------------------------------------------------------
     def _find(self, task_id: str) -> Any:

@@ -71,6 +71,11 @@ class StateSerializer:
         self._local = threading.local()
         self._cache_size = spec_cache_size
 
+    @property
+    def full_registry(self) -> Any:
+        """The registry with the spec converters (version diffs compare converted specs)."""
+        return self._full.registry
+
     # --- specs ------------------------------------------------------------------------------
     def spec_to_json(self, spec: Any, subprocess_specs: dict[str, Any]) -> str:
         registry = self._full.registry
