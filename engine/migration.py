@@ -114,7 +114,7 @@ def check(serializer: StateSerializer, workflow: Any, new: SpecPair) -> tuple[Mi
     return MigrationCheck(not reasons, tuple(reasons), changes), diffs
 
 
-def _timer_deadlines(workflow: Any) -> dict[tuple[str, str], Any]:
+def _timer_deadlines(workflow: Any) -> dict[tuple[str, str | None], Any]:
     deadlines = {}
     for task in workflow.get_tasks(state=TaskState.WAITING):
         value = task.internal_data.get("event_value")
