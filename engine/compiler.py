@@ -27,6 +27,7 @@ MAX_FILE_BYTES = 5 * 1024 * 1024  # the largest real model we know is ~300 KB
 MAX_FILES = 200
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+SCENARIO_SUFFIX = ".scenarios.json"
 FORM_PROPERTIES = ("formJsonSchemaFilename", "formUiSchemaFilename")
 _DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
 
@@ -192,7 +193,8 @@ def compile_deployment(
             continue
         proc_files = {parser.get_process_parser(p).filename for p in _closure(pid, parser)}
         form_names = set().union(*(_referenced_forms(bpmn[f]) for f in proc_files if f in bpmn))
-        sources = sorted(proc_files | set(dmn) | (form_names & set(forms)))
+        scenario_file = {f"{pid}{SCENARIO_SUFFIX}"} & set(forms)  # the process's scenario tests travel with it
+        sources = sorted(proc_files | set(dmn) | (form_names & set(forms)) | scenario_file)
         compiled.append(
             CompiledProcess(
                 process_id=pid,

@@ -74,13 +74,21 @@ class WorkflowEngine:
         serializer = self.serializer
         return migration.diff_versions(serializer, serializer.cached_spec(*old), serializer.cached_spec(*new))
 
-    def start(self, version_key: str, spec_json: str, data: Mapping[str, Any] | None = None) -> Instance:
+    def start(
+        self,
+        version_key: str,
+        spec_json: str,
+        data: Mapping[str, Any] | None = None,
+        *,
+        clock: engine_clock.Clock | None = None,
+    ) -> Instance:
         """Create an instance and run it to its first wait state. Script errors raise ScriptError
-        with the instance kept on `error.instance`, so the caller can store it with an incident."""
+        with the instance kept on `error.instance`, so the caller can store it with an incident.
+        `clock` gives this instance its own time (scenario tests); default: the engine's clock."""
         spec, subs = self.serializer.cached_spec(version_key, spec_json)
         workflow = BpmnWorkflow(spec, subs, script_engine=self.script_engine)
         workflow.task_tree.data.update(dict(data or {}))
-        instance = Instance(self, workflow)
+        instance = Instance(self, workflow, clock=clock)
         try:
             instance._step()
         except ScriptError as exc:
@@ -99,11 +107,11 @@ class WorkflowEngine:
 class Instance:
     """One workflow, restored for one use case."""
 
-    def __init__(self, engine: WorkflowEngine, workflow: Any) -> None:
+    def __init__(self, engine: WorkflowEngine, workflow: Any, *, clock: engine_clock.Clock | None = None) -> None:
         self._engine = engine
         self._wf = workflow
         self._outbound: list[Any] = []
-        self._clock: engine_clock.Clock = engine.clock
+        self._clock: engine_clock.Clock = clock or engine.clock
 
     # --- reading -----------------------------------------------------------------------------
     @property
@@ -116,6 +124,12 @@ class Instance:
         ready = frozenset(str(t.id) for t in self._wf.get_tasks(state=TaskState.READY, manual=True))
         _due, subs = waiting_events(self._wf)
         return Baseline(ready_task_ids=ready, subscriptions=subs)
+
+    def path(self) -> list[str]:
+        """Element ids of the drawn elements that have completed, in the order they completed."""
+        done = [t for t in self._wf.get_tasks(state=TaskState.COMPLETED) if t.task_spec.bpmn_id is not None]
+        done.sort(key=lambda t: t.last_state_change)
+        return [t.task_spec.bpmn_id for t in done]
 
     def task(self, task_id: str, *, with_data: bool = False) -> TaskView:
         return task_view(self._find(task_id), with_data=with_data)
@@ -167,7 +181,7 @@ class Instance:
 
     def fire_timers(self, now: datetime | None = None) -> None:
         """Fire every timer due at `now` (default: the engine's clock) and run what they release."""
-        moment = engine_clock.aware(now or self._engine.clock())
+        moment = engine_clock.aware(now or self._clock())
         previous, self._clock = self._clock, (lambda: moment)
         try:
             self._guarded(self._wf.refresh_timers)

@@ -11,10 +11,11 @@ from sqlalchemy import func, select
 from engine import CompiledProcess, SourceFile, ValidationReport
 from processes.lanes import known_lanes
 from services.context import Actor, Services
-from services.errors import DeploymentRejected, Forbidden
+from services.errors import DeploymentRejected, Forbidden, InvalidInput
 from services.projection import audit
+from services.scenarios import SCENARIO_SUFFIX, ScenarioResult, run_all
 from services.uow import UnitOfWork
-from store.models import ProcessVersion, ProcessVersionFile
+from store.models import AuditEvent, ProcessVersion, ProcessVersionFile
 
 DEPLOY_ROLES = ("process_owner", "admin")
 
@@ -33,6 +34,42 @@ class DeployResult:
     report: ValidationReport
     versions: tuple[DeployedVersion, ...]
     dry_run: bool
+    scenarios: tuple[ScenarioResult, ...] = ()
+    overridden_by: str | None = None  # the supervisor who let failing scenarios through
+
+
+def deployment_sha256(files: list[SourceFile]) -> str:
+    """One hash over every uploaded file: what a scenario override approves, exactly."""
+    digest = hashlib.sha256()
+    for f in sorted(files, key=lambda f: f.name):
+        digest.update(f.name.encode() + b"\0" + hashlib.sha256(f.content).digest())
+    return digest.hexdigest()
+
+
+def approve_scenario_override(svc: Services, actor: Actor, files: list[SourceFile], reason: str) -> str:
+    """A supervisor lets these exact files deploy although their scenarios fail; logged with the reason."""
+    if not actor.has("supervisor"):
+        raise Forbidden("only a supervisor may override failing scenario tests")
+    if len(reason.strip()) < 10:
+        raise InvalidInput("a reason is required", {"reason": "Say why the failing scenarios may be ignored."})
+    sha = deployment_sha256(files)
+    with UnitOfWork(svc.sessions, write=True) as uow:
+        audit(
+            uow.session,
+            actor=actor.username,
+            action="scenario_override_approved",
+            now=svc.now(),
+            details={"deployment_sha256": sha, "reason": reason.strip()},
+        )
+        uow.commit()
+    return sha
+
+
+def _override_for(uow: UnitOfWork, sha: str) -> str | None:
+    rows = uow.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "scenario_override_approved").order_by(AuditEvent.id.desc())
+    ).all()
+    return next((r.actor for r in rows if r.details.get("deployment_sha256") == sha), None)
 
 
 def deploy(
@@ -53,14 +90,31 @@ def deploy(
     compiled = svc.engine.compile(files, known_lanes(), strict_lanes=not imported)
     if not compiled.report.ok:
         raise DeploymentRejected(compiled.report.as_dict())
+    scenario_files = {f.name: f.content for f in files if f.name.endswith(SCENARIO_SUFFIX)}
+    scenarios = tuple(run_all(svc.engine, compiled.processes, scenario_files))
+    failed = [r for r in scenarios if not r.passed]
     if dry_run:
-        return DeployResult(compiled.report, (), True)
+        return DeployResult(compiled.report, (), True, scenarios)
     results: list[DeployedVersion] = []
     with UnitOfWork(svc.sessions, write=True) as uow:
+        overridden_by = _override_for(uow, deployment_sha256(files)) if failed else None
+        if failed and overridden_by is None:
+            raise DeploymentRejected(
+                {**compiled.report.as_dict(), "ok": False, "scenarios": [r.as_dict() for r in scenarios]},
+                message=f"{len(failed)} scenario test(s) failed; nothing was deployed",
+            )
         for proc in compiled.processes:
             results.append(_store_version(uow, svc, actor, proc, change_note, imported))
+        if overridden_by is not None:
+            audit(
+                uow.session,
+                actor=actor.username,
+                action="scenario_override_used",
+                now=svc.now(),
+                details={"approved_by": overridden_by, "failed": [r.name for r in failed]},
+            )
         uow.commit()
-    return DeployResult(compiled.report, tuple(results), False)
+    return DeployResult(compiled.report, tuple(results), False, scenarios, overridden_by)
 
 
 def _store_version(

@@ -41,6 +41,6 @@ class InvalidInput(ServiceError):
 
 
 class DeploymentRejected(ServiceError):
-    def __init__(self, report: dict[str, Any]) -> None:
-        super().__init__("the process files did not validate")
+    def __init__(self, report: dict[str, Any], message: str = "the process files did not validate") -> None:
+        super().__init__(message)
         self.report = report
