@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from engine import Baseline, InstanceSnapshot, TaskView
 from store.models import (
-    AuditEvent,
+    AUDIT_TABLE,
+    HUMAN_TASK_TABLE,
     HumanTask,
     Incident,
     MessageSubscription,
@@ -125,7 +126,7 @@ def _project_tasks(
             .where(HumanTask.id.in_(gone), HumanTask.status == "open")
             .values(status="cancelled", completed_at=now)
         )
-    new_rows = []
+    new_rows: list[dict[str, Any]] = []
     for task in snap.ready_tasks:
         if task.id in before.ready_task_ids:
             continue
@@ -149,8 +150,8 @@ def _project_tasks(
             }
         )
     if new_rows:
-        session.execute(insert(HumanTask.__table__), new_rows)  # Core: no ORM bookkeeping needed
-    return [r["id"] for r in new_rows]
+        session.execute(insert(HUMAN_TASK_TABLE), new_rows)  # Core: no ORM bookkeeping needed
+    return [task_id for r in new_rows if isinstance(task_id := r["id"], str)]
 
 
 def _project_subscriptions(session: Session, row: ProcessInstance, snap: InstanceSnapshot) -> None:
@@ -242,7 +243,7 @@ def audit(
     details: dict[str, Any] | None = None,
 ) -> None:
     session.execute(
-        insert(AuditEvent.__table__),
+        insert(AUDIT_TABLE),
         [
             {
                 "at": now,

@@ -16,7 +16,7 @@ from services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.projection import audit, data_diff
 from services.runtime import lock_task_instance, restore, run_and_save
 from services.uow import UnitOfWork
-from store.models import Case, HumanTask, ProcessInstance, User
+from store.models import HUMAN_TASK_TABLE, Case, HumanTask, ProcessInstance, User
 
 
 @dataclass(frozen=True)
@@ -253,8 +253,8 @@ def complete_task(svc: Services, actor: Actor, task_id: str, data: dict[str, Any
             raise InvalidInput(str(exc), dict.fromkeys(exc.keys, "This field is not on the form.")) from exc
         now = svc.now()
         uow.session.execute(
-            update(HumanTask.__table__)
-            .where(HumanTask.__table__.c.id == task.id)
+            update(HUMAN_TASK_TABLE)
+            .where(HUMAN_TASK_TABLE.c.id == task.id)
             .values(status="completed", completed_at=now, completed_by=actor.username, draft=None)
         )
         audit(

@@ -1,5 +1,9 @@
 """All tables. Import from here so Alembic sees the full metadata."""
 
+from typing import cast
+
+from sqlalchemy import Table
+
 from store.models.audit import AccessLogEntry, AuditEvent
 from store.models.base import Base, utcnow
 from store.models.cases import Case
@@ -8,7 +12,13 @@ from store.models.processes import ProcessInstance, ProcessVersion, ProcessVersi
 from store.models.web import Document, LoginAttempt, SavedFilter, WebSession
 from store.models.work import HumanTask, Incident, MessageSubscription, OutboxItem
 
+# Core handles for hot paths that bypass the ORM unit of work (typed as Table for mypy).
+HUMAN_TASK_TABLE = cast(Table, HumanTask.__table__)
+AUDIT_TABLE = cast(Table, AuditEvent.__table__)
+
 __all__ = [
+    "AUDIT_TABLE",
+    "HUMAN_TASK_TABLE",
     "ROLES",
     "AccessLogEntry",
     "ApiToken",
