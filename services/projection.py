@@ -151,7 +151,7 @@ def _project_tasks(
         )
     if new_rows:
         session.execute(insert(HUMAN_TASK_TABLE), new_rows)  # Core: no ORM bookkeeping needed
-    return [task_id for r in new_rows if isinstance(task_id := r["id"], str)]
+    return [str(r["id"]) for r in new_rows]
 
 
 def _project_subscriptions(session: Session, row: ProcessInstance, snap: InstanceSnapshot) -> None:

@@ -8,7 +8,7 @@ from store.models.audit import AccessLogEntry, AuditEvent
 from store.models.base import Base, utcnow
 from store.models.cases import Case
 from store.models.people import ROLES, ApiToken, Team, User, UserRole
-from store.models.processes import ProcessInstance, ProcessVersion, ProcessVersionFile
+from store.models.processes import InstanceMigration, ProcessInstance, ProcessVersion, ProcessVersionFile
 from store.models.web import Document, LoginAttempt, SavedFilter, WebSession
 from store.models.work import HumanTask, Incident, MessageSubscription, OutboxItem
 
@@ -28,6 +28,7 @@ __all__ = [
     "Document",
     "HumanTask",
     "Incident",
+    "InstanceMigration",
     "LoginAttempt",
     "MessageSubscription",
     "OutboxItem",

@@ -84,3 +84,22 @@ class ProcessInstance(Base):
     version: Mapped[ProcessVersion] = relationship(lazy="select")
 
     __mapper_args__ = {"version_id_col": version_counter}  # noqa: RUF012 - SQLAlchemy reads it as is
+
+
+class InstanceMigration(Base):
+    """One move of an instance to another version, with the state before it, so it can be reverted."""
+
+    __tablename__ = "instance_migration"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    from_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"))
+    to_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"))
+    old_state_json: Mapped[str] = mapped_column(Text, deferred=True)
+    forced: Mapped[bool] = mapped_column(default=False)
+    reasons: Mapped[list[str]] = mapped_column(JsonType, default=list)  # why it was unsafe, when forced
+    migrated_by: Mapped[str] = mapped_column(String(100))
+    migrated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    reverted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    reverted_by: Mapped[str | None] = mapped_column(String(100))
+    counter_after: Mapped[int] = mapped_column(Integer, default=0)  # revert only if nothing changed since
