@@ -12,6 +12,13 @@ from services.context import Actor, Services
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
+ARTIFACTS = ROOT / "test-artifacts"  # screenshots of browser tests (git-ignored)
+
+
+def shot(page: object, name: str) -> None:
+    """Save a named full-page screenshot as a test artifact."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
 
 
 class FakeClock:
