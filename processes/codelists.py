@@ -14,7 +14,7 @@ from functools import cache
 from importlib.resources import files
 from typing import Any, Literal
 
-from processes.iso_codes import ISO_3166_ALPHA2, ISO_639_1, USER_ASSIGNED_COUNTRIES
+from processes.iso_codes import ISO_639_1, ISO_3166_ALPHA2, USER_ASSIGNED_COUNTRIES
 
 CodeSetName = Literal[
     "referrer_type",

@@ -22,7 +22,7 @@ from typing import Any, Literal, get_args
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, defer
 
 from processes.lanes import lanes_for_roles
 from services.access import CASE_ROLES
@@ -120,10 +120,11 @@ def may_use_inbox(actor: Actor) -> bool:
     return actor.has("supervisor") or bool(lanes_for_roles(actor.roles))
 
 
-def row_select() -> Select[tuple[HumanTask, str | None, int | None]]:
-    """Tasks with their case reference and process version number."""
+def row_select() -> Select[HumanTask, str, int]:
+    """Tasks with their case reference and process version number (both None when missing: outer joins)."""
     return (
         select(HumanTask, Case.reference, ProcessVersion.version)
+        .options(defer(HumanTask.draft))  # drafts can be large; a list needs only whether there is one
         .outerjoin(Case, Case.id == HumanTask.case_id)
         .outerjoin(ProcessVersion, ProcessVersion.id == HumanTask.version_id)
     )
@@ -148,7 +149,8 @@ def row_of(task: HumanTask, reference: str | None, version: int | None, now: dat
         status=task.status,
         completed_at=task.completed_at,
         completed_by=task.completed_by,
-        has_draft=task.draft is not None,
+        # save_draft sets both draft and draft_saved_at; a completion clears the draft.
+        has_draft=task.status == "open" and task.draft_saved_at is not None,
     )
 
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Mapping
+from functools import cache
 from typing import Any
 
 from jinja2 import TemplateError
-from jinja2.sandbox import SandboxedEnvironment, SecurityError
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import SandboxedEnvironment
 
 log = logging.getLogger("auttamo.instructions")
 
@@ -54,7 +56,9 @@ def _counted_range() -> Any:
     return bounded
 
 
-_ENV = _InstructionsEnvironment(autoescape=False)
+@cache
+def _environment() -> _InstructionsEnvironment:
+    return _InstructionsEnvironment(autoescape=False)
 
 
 def render_instructions(text: str | None, data: Mapping[str, Any]) -> str | None:
@@ -62,7 +66,7 @@ def render_instructions(text: str | None, data: Mapping[str, Any]) -> str | None
     if not text:
         return text
     try:
-        template = _ENV.from_string(text)
+        template = _environment().from_string(text)
         out: list[str] = []
         size = 0
         for chunk in template.generate({**data, "range": _counted_range()}):
@@ -71,6 +75,6 @@ def render_instructions(text: str | None, data: Mapping[str, Any]) -> str | None
                 raise _BudgetExceeded("output too long")
             out.append(chunk)
         return "".join(out)
-    except (TemplateError, ArithmeticError, TypeError, ValueError, AttributeError, LookupError) as exc:
+    except (TemplateError, ArithmeticError, TypeError, ValueError, AttributeError, LookupError, RecursionError) as exc:
         log.info("instructions fell back to the raw text: %s", exc)
         return text

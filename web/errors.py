@@ -61,7 +61,9 @@ async def validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors: dict[str, str] = {}
     for err in exc.errors():
-        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
+        loc = [str(p) for p in err.get("loc", ())]
+        if loc and loc[0] in ("body", "query", "path", "header", "cookie"):
+            loc = loc[1:]  # only the leading source; a body field may itself be named "query"
         errors[".".join(loc) or ""] = str(err.get("msg", "invalid"))
     return JSONResponse({"detail": {"message": "the request is not valid", "errors": errors}}, status_code=422)
 

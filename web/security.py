@@ -33,7 +33,7 @@ class SecurityMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.max_upload if scope["path"].startswith("/api/v1/process-definitions") else self.max_body
+        limit = self.max_upload if _is_upload(scope["path"]) else self.max_body
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
@@ -64,6 +64,13 @@ class SecurityMiddleware:
             await self.app(scope, limited_receive, send_with_headers)
         except BodyTooLarge:
             await _too_large(send, limit)
+
+
+def _is_upload(path: str) -> bool:
+    """Process files and task documents (10 MB each) may be larger than a JSON body."""
+    return path.startswith("/api/v1/process-definitions") or (
+        path.startswith("/api/v1/tasks/") and path.endswith("/documents")
+    )
 
 
 class BodyTooLarge(Exception):
