@@ -1,4 +1,4 @@
-"""Receive a referral: create the client's case and start the `referral` process, in one transaction.
+"""Receive a referral: create the client's case and start its process (`client_case`), in one transaction.
 
 Anyone may refer a person, but only with the person's consent (the document's model refuses a
 referral without it). The referrer learns only the case id and reference: everything else about the
@@ -25,7 +25,9 @@ from services.uow import UnitOfWork
 from store.models import Case
 
 REFERRAL_ROLES = ("referrer", "intake", "supervisor")
-REFERRAL_PROCESS = "referral"
+# A referral starts the client's top-level process, which calls `referral` first; where only the
+# `referral` process is deployed (an early set-up or a test), that one is started on its own.
+CASE_PROCESSES = ("client_case", "referral")
 REFERENCE_PREFIX = "AUT"
 REFERENCE_ATTEMPTS = 5
 REFERENCE_LOCK_KEY = 0x41555452_0000  # 'AUTR' + the year: the advisory lock of one year's sequence
@@ -46,7 +48,8 @@ def parse_referral(values: Any) -> ReferralDocument:
 
 
 def submit_referral(svc: Services, actor: Actor, doc: ReferralDocument) -> ReferralReceipt:
-    """Create the case (status `referral`, no team yet) and start the latest `referral` process if deployed."""
+    """Create the case (status `referral`, no team yet) and start the latest `client_case` (or `referral`)
+    process if one is deployed."""
     if not actor.has(*REFERRAL_ROLES):
         raise Forbidden("you may not submit referrals")
     now = svc.now()
@@ -91,7 +94,7 @@ def submit_referral(svc: Services, actor: Actor, doc: ReferralDocument) -> Refer
                 "back_dated": received_at != now,
             },
         )
-        version = latest_version(uow, REFERRAL_PROCESS)
+        version = next((v for p in CASE_PROCESSES if (v := latest_version(uow, p)) is not None), None)
         if version is not None:
             # A referrer starts nothing in its own name: a lane-less task would otherwise go to the starter.
             starter = actor if actor.roles & CASE_ROLES else SYSTEM
