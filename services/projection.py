@@ -10,6 +10,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine import Baseline, InstanceSnapshot, TaskView
+from services.stat_projection import project_case_facts
 from store.models import (
     AUDIT_TABLE,
     HUMAN_TASK_TABLE,
@@ -93,6 +94,8 @@ def apply_snapshot(
         row.status = "running"
 
     opened = _project_tasks(session, row, snap, now, before, handled)
+    if row.case_id is not None:
+        project_case_facts(session, row.case_id, snap.data, now)
     if before is NEW_INSTANCE or snap.subscriptions != before.subscriptions:
         _project_subscriptions(session, row, snap)
     _project_outbox(session, row, snap, now)

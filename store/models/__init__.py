@@ -9,6 +9,7 @@ from store.models.base import Base, utcnow
 from store.models.cases import Case
 from store.models.people import ROLES, ApiToken, Team, User, UserRole
 from store.models.processes import InstanceMigration, ProcessInstance, ProcessVersion, ProcessVersionFile
+from store.models.statistics import StatDecision, StatExploitation, StatImported, StatRecord
 from store.models.web import Document, LoginAttempt, SavedFilter, WebSession
 from store.models.work import HumanTask, Incident, MessageSubscription, OutboxItem
 
@@ -36,6 +37,10 @@ __all__ = [
     "ProcessVersion",
     "ProcessVersionFile",
     "SavedFilter",
+    "StatDecision",
+    "StatExploitation",
+    "StatImported",
+    "StatRecord",
     "Team",
     "User",
     "UserRole",
