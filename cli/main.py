@@ -143,6 +143,29 @@ def _cmd_demo(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_stats(settings: Settings, args: argparse.Namespace) -> int:
+    from cli.stats_output import flatten_rows
+    from services.statistics import annual_statistics
+
+    svc = Services.build(settings)
+    try:
+        stats = annual_statistics(svc, Actor("cli", frozenset({"statistician"})), args.year, publish=args.publish)
+    except ServiceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        svc.close()
+    if args.format == "csv":
+        import csv
+
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["table", "key", "value"])
+        writer.writerows(flatten_rows(stats.tables))
+    else:
+        print(json.dumps(stats.tables, indent=2, ensure_ascii=False))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="auttamo", description="Auttamo case management")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -167,6 +190,10 @@ def build_parser() -> argparse.ArgumentParser:
     tok = users_sub.add_parser("token", help="print a new bearer token")
     tok.add_argument("name")
     sub.add_parser("demo", help="seed demo users and processes")
+    stats = sub.add_parser("stats", help="the annual statistics of a year")
+    stats.add_argument("year", type=int)
+    stats.add_argument("--format", choices=("json", "csv"), default="json")
+    stats.add_argument("--publish", action="store_true", help="apply small-cell suppression")
     return parser
 
 
@@ -177,6 +204,7 @@ COMMANDS = {
     "deploy": _cmd_deploy,
     "users": _cmd_users,
     "demo": _cmd_demo,
+    "stats": _cmd_stats,
 }
 
 

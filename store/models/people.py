@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from store.models.base import Base, UtcDateTime, utcnow
 
-ROLES = ("referrer", "intake", "caseworker", "decider", "supervisor", "process_owner", "admin")
+ROLES = ("referrer", "intake", "caseworker", "decider", "supervisor", "process_owner", "admin", "statistician")
 
 
 class Team(Base):

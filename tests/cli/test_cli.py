@@ -67,3 +67,25 @@ def test_production_requires_a_secret(env: dict[str, str]) -> None:
     env = {**env, "AUTTAMO_ENV": "production"}
     r = run(["migrate"], env)
     assert r.returncode == 2 and "AUTTAMO_SECRET_KEY" in r.stderr
+
+
+def test_stats_json_and_csv(env: dict[str, str]) -> None:
+    assert run(["migrate"], env).returncode == 0
+    r = run(["stats", "2026"], env)
+    assert r.returncode == 0, r.stderr
+    import json
+
+    tables = json.loads(r.stdout)
+    assert set(tables) == {
+        "applications",
+        "decisions",
+        "new_clients",
+        "exploitation",
+        "victimised_in_finland",
+        "clients_at_year_end",
+        "applications_by_year",
+    }
+    r = run(["stats", "2026", "--format", "csv", "--publish"], env)
+    assert r.returncode == 0 and r.stdout.splitlines()[0] == "table,key,value"
+    assert "decisions.rejected,no_need,0" in r.stdout
+    assert run(["stats", "1850"], env).returncode == 2
