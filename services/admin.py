@@ -226,9 +226,8 @@ def reset_password(svc: Services, actor: Actor, user_id: int, password: str) -> 
 def list_teams(svc: Services, actor: Actor) -> list[TeamRow]:
     _require_admin(actor)
     with UnitOfWork(svc.sessions) as uow:
-        counts = dict(
-            uow.session.execute(select(User.team_id, func.count(User.id)).group_by(User.team_id)).tuples().all()
-        )
+        rows = uow.session.execute(select(User.team_id, func.count(User.id)).group_by(User.team_id)).all()
+        counts: dict[int | None, int] = dict(rows)  # type: ignore[arg-type]
         teams = uow.session.scalars(select(Team).order_by(Team.name)).all()
         return [TeamRow(t.id, t.name, counts.get(t.id, 0)) for t in teams]
 

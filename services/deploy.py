@@ -17,7 +17,7 @@ from services.scenarios import SCENARIO_SUFFIX, ScenarioResult, run_all
 from services.uow import UnitOfWork
 from store.models import AuditEvent, ProcessVersion, ProcessVersionFile
 
-DEPLOY_ROLES = ("process_owner", "admin")
+DEPLOY_ROLES = ("process_owner",)  # issue 5: only process owners edit, deploy or migrate
 
 
 @dataclass(frozen=True)

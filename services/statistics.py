@@ -23,7 +23,7 @@ from services.errors import Forbidden, InvalidInput
 from services.uow import UnitOfWork
 from store.models import StatDecision, StatExploitation, StatImported, StatRecord
 
-STAT_ROLES = ("supervisor", "statistician", "admin")
+STAT_ROLES = ("supervisor", "statistician")  # statisticians read the figures, never case data
 ADULT_GROUPS = ("18_29", "30_39", "40_49", "50_plus")
 FINLAND = ("finland", "both")
 SERIES_YEARS = 5

@@ -7,8 +7,19 @@ from fastapi import APIRouter, FastAPI
 from config import Settings
 from services.context import Services
 from web import errors
-from web.api import process_definitions, process_instances
+from web.api import (
+    access_log,
+    cases,
+    documents,
+    process_definitions,
+    process_instances,
+    referrals,
+    saved_filters,
+    statistics,
+    tasks,
+)
 from web.pages import health
+from web.pages.install import install_pages
 from web.security import SecurityMiddleware
 
 
@@ -21,8 +32,16 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     api = APIRouter(prefix="/api/v1")
     api.include_router(process_instances.router)
     api.include_router(process_definitions.router)
+    api.include_router(tasks.router)
+    api.include_router(saved_filters.router)
+    api.include_router(cases.router)
+    api.include_router(referrals.router)
+    api.include_router(documents.router)
+    api.include_router(access_log.router)
+    api.include_router(statistics.router)
     app.include_router(api)
     app.include_router(health.router)
     errors.install(app)
+    install_pages(app)  # HTML pages, sessions and CSRF; SecurityMiddleware stays outermost
     app.add_middleware(SecurityMiddleware)
     return app

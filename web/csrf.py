@@ -16,6 +16,8 @@ import secrets
 from urllib.parse import parse_qsl
 
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.types import Message, Receive, Scope
 
@@ -77,10 +79,13 @@ async def posted_token(scope: Scope, body: bytes) -> str | None:
         async def once() -> Message:
             return {"type": "http.request", "body": body, "more_body": False}
 
-        form = await Request(scope, once).form()
         try:
-            value = form.get(FIELD)
-            return value if isinstance(value, str) else None
+            form = await Request(scope, once).form()
+        except (HTTPException, MultiPartException, ValueError):
+            return None  # a malformed body carries no token: the request is refused as any other
+        try:
+            found = form.get(FIELD)
+            return found if isinstance(found, str) else None
         finally:
             for item in form.values():
                 if isinstance(item, UploadFile):

@@ -24,6 +24,11 @@ LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 LANGUAGE_NAMES = {"fi": "Suomi", "en": "English"}
 
 
+def N_(message: str) -> str:
+    """Mark a message for translation where it is defined; it is translated where it is shown."""
+    return message
+
+
 def _display_zone() -> tzinfo:
     try:
         return ZoneInfo("Europe/Helsinki")

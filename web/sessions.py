@@ -111,7 +111,7 @@ class SessionMiddleware:
             if token:
                 cookies.append(cookie_header(SESSION_COOKIE, "", secure=secure, delete=True))
             nonce = request.cookies.get(PRE_SESSION_COOKIE) or ""
-            if len(nonce) < 32 or len(nonce) > 100:
+            if (len(nonce) < 32 or len(nonce) > 100) and not is_api(path):  # API clients get no cookies
                 nonce = new_nonce()
                 cookies.append(cookie_header(PRE_SESSION_COOKIE, nonce, secure=secure))
             expected = pre_session_token(services.settings.secret_key, nonce)
@@ -137,7 +137,9 @@ class SessionMiddleware:
         await self.app(scope, receive, send_with_cookies)
 
 
-async def _send_with_cookies(response: Response, cookies: list[bytes], scope: Scope, receive: Receive, send: Send) -> None:
+async def _send_with_cookies(
+    response: Response, cookies: list[bytes], scope: Scope, receive: Receive, send: Send
+) -> None:
     for cookie in cookies:
         response.headers.append("set-cookie", cookie.decode("latin-1"))
     await response(scope, receive, send)

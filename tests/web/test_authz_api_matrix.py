@@ -25,7 +25,17 @@ from services.inbox import InboxQuery, save_filter
 from services.tasks import claim, complete_task
 from web.app import create_app
 
-ROLES = ("referrer", "intake", "caseworker", "decider", "supervisor", "process_owner", "admin", "anonymous")
+ROLES = (
+    "referrer",
+    "intake",
+    "caseworker",
+    "decider",
+    "supervisor",
+    "process_owner",
+    "admin",
+    "statistician",
+    "anonymous",
+)
 CASE_READERS = {"intake", "caseworker", "decider", "supervisor"}
 INBOX_USERS = {"referrer", "intake", "caseworker", "decider", "supervisor", "process_owner"}
 PDF = b"%PDF-1.7\n%%EOF\n"
@@ -176,7 +186,11 @@ MATRIX: dict[tuple[str, str], tuple[Cell, dict[str, int]]] = {
         _get("/api/v1/process-definitions"),
         expect(200, {"process_owner", "supervisor", "admin"}),
     ),
-    ("POST", "/api/v1/process-definitions"): (_deploy_dry_run, expect(200, {"process_owner", "admin"})),
+    ("POST", "/api/v1/process-definitions"): (_deploy_dry_run, expect(200, {"process_owner"})),
+    ("GET", "/api/v1/statistics/annual/{year}"): (
+        _get("/api/v1/statistics/annual/2026"),
+        expect(200, {"supervisor", "statistician"}),
+    ),
     ("POST", "/api/v1/process-instances"): (_start, expect(201, {"process_owner", "supervisor"})),
     ("GET", "/api/v1/process-instances/{instance_id}"): (_read_instance, expect(200, {"process_owner", "supervisor"})),
 }
