@@ -15,6 +15,8 @@ def install_pages(app: FastAPI) -> None:
     app.state.templates = Templates(Catalogs())
     for module in (auth, inbox, tasks, cases, supervision, admin, admin_teams, static_files):
         app.include_router(module.router)
+    for prefix, files in static_files.vendor_apps(app.state.services.settings.project_root):
+        app.mount(prefix, files)
     app.mount("/static", static_files.static_app(), name="static")
     error_pages.install(app)
     app.add_middleware(SessionMiddleware, refuse=error_pages.refuse_csrf)

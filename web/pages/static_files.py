@@ -14,6 +14,8 @@ from web.templating import STATIC_DIR
 
 # URL name under /static/vendor/ -> path inside node_modules (installed by `npm ci`).
 VENDOR = {"htmx.min.js": "htmx.org/dist/htmx.min.js"}
+# Whole vendor folders (bundles with their CSS and fonts): URL prefix -> folder inside node_modules.
+VENDOR_DIRS = {"/static/vendor/bpmn-js": "bpmn-js/dist"}
 CACHE_VERSIONED = "public, max-age=31536000, immutable"  # URLs carry ?v=<content hash>
 CACHE_PLAIN = "public, max-age=3600"
 
@@ -49,3 +51,11 @@ class CachedStaticFiles(StaticFiles):
 
 def static_app() -> StaticFiles:
     return CachedStaticFiles(directory=STATIC_DIR)
+
+
+def vendor_apps(project_root: Path) -> list[tuple[str, StaticFiles]]:
+    """Mounts for the vendor folders; mount them before /static so they win."""
+    return [
+        (prefix, CachedStaticFiles(directory=project_root / "node_modules" / folder, check_dir=False))
+        for prefix, folder in VENDOR_DIRS.items()
+    ]
