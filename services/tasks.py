@@ -217,6 +217,8 @@ def complete_task(svc: Services, actor: Actor, task_id: str, data: dict[str, Any
         task, instance = lock_task_instance(uow, task_id)
         if task.status != "open":
             raise Conflict("this task has already been completed or cancelled; reload to see the current state")
+        if instance.status == "suspended":
+            raise Conflict("a supervisor has suspended this process; it can be worked again once resumed")
         _check_may_work(uow, actor, task, instance)
         if task.assignee not in (None, actor.username):
             raise Conflict(f"this task is claimed by {task.assignee}")

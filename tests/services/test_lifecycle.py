@@ -182,3 +182,17 @@ def test_decider_cannot_approve_own_draft(svc: Services) -> None:
     assert "approve" in open_tasks(svc, info.id)  # nothing was written
     complete_task(svc, other, approve.id, {"note": "approved"})
     assert get_instance(svc, OWNER, info.id).status == "completed"
+
+
+def test_a_suspended_instance_refuses_completions(svc: Services) -> None:
+    deploy(svc, OWNER, files_of("case_flow"))
+    info = start_instance(svc, OWNER, "case_flow", {})
+    with UnitOfWork(svc.sessions, write=True) as uow:
+        row = uow.session.get(ProcessInstance, info.id)
+        assert row is not None
+        row.status = "suspended"
+        uow.commit()
+    with pytest.raises(Conflict, match="suspended"):
+        complete_task(
+            svc, INTAKE, open_tasks(svc, info.id)["register"].id, {"client_name": "A", "received_on": "2026-03-01"}
+        )
