@@ -166,6 +166,28 @@ def _cmd_stats(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_keys(settings: Settings, args: argparse.Namespace) -> int:
+    from store.crypto import generate_key
+
+    if args.keys_cmd == "generate":
+        print(generate_key())
+        return 0
+    from services.keys import rotate_keys
+
+    svc = Services.build(settings)
+    try:
+        report = rotate_keys(svc)
+    except ServiceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        svc.close()
+    for table, n in report.resealed.items():
+        print(f"{table}: {n} row(s) re-sealed")
+    print(f"{report.total} row(s) re-sealed under the current key")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="auttamo", description="Auttamo case management")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -190,6 +212,10 @@ def build_parser() -> argparse.ArgumentParser:
     tok = users_sub.add_parser("token", help="print a new bearer token")
     tok.add_argument("name")
     sub.add_parser("demo", help="seed demo users and processes")
+    keys = sub.add_parser("keys", help="encryption keys for data at rest")
+    keys_sub = keys.add_subparsers(dest="keys_cmd", required=True)
+    keys_sub.add_parser("generate", help="print a new random key for AUTTAMO_ENCRYPTION_KEY")
+    keys_sub.add_parser("rotate", help="re-seal all data under AUTTAMO_ENCRYPTION_KEY (old keys in _OLD_KEYS)")
     stats = sub.add_parser("stats", help="the annual statistics of a year")
     stats.add_argument("year", type=int)
     stats.add_argument("--format", choices=("json", "csv"), default="json")
@@ -205,6 +231,7 @@ COMMANDS = {
     "users": _cmd_users,
     "demo": _cmd_demo,
     "stats": _cmd_stats,
+    "keys": _cmd_keys,
 }
 
 

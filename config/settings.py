@@ -15,11 +15,36 @@ class SettingsError(ValueError):
     """A setting is missing or unsafe for the chosen environment."""
 
 
+DEV_KEY_FILE = Path(__file__).resolve().parent.parent / "var" / "encryption.key"
+
+
+def _encryption_key(e: Mapping[str, str], environment: str) -> str:
+    """AUTTAMO_ENCRYPTION_KEY (or _FILE); outside production a key generated once into var/ (git-ignored),
+    so development data stays readable across restarts and no key is ever in the repository."""
+    key = e.get("AUTTAMO_ENCRYPTION_KEY", "")
+    key_file = e.get("AUTTAMO_ENCRYPTION_KEY_FILE")
+    if not key and key_file:
+        key = Path(key_file).read_text().strip()
+    if key:
+        return key
+    if environment == "production":
+        raise SettingsError("AUTTAMO_ENCRYPTION_KEY (or AUTTAMO_ENCRYPTION_KEY_FILE) is required in production")
+    if not DEV_KEY_FILE.is_file():
+        import base64
+
+        DEV_KEY_FILE.parent.mkdir(parents=True, exist_ok=True)
+        DEV_KEY_FILE.write_text(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=") + "\n")
+        DEV_KEY_FILE.chmod(0o600)
+    return DEV_KEY_FILE.read_text().strip()
+
+
 @dataclass(frozen=True)
 class Settings:
     environment: str = "development"  # development | test | production
     database_url: str = DEFAULT_SQLITE
     secret_key: str = field(default="", repr=False)
+    encryption_key: str = field(default="", repr=False)  # AES-256 key for data at rest (store.crypto)
+    encryption_old_keys: str = field(default="", repr=False)  # comma-separated, still opened until rotated
     return_partner_url: str | None = None
     return_partner_token: str | None = field(default=None, repr=False)
     script_time_limit: float = 1.0
@@ -51,8 +76,11 @@ class Settings:
             secret = secrets.token_urlsafe(32)  # development: a fresh key per process, nothing in the repo
         if environment == "production" and len(secret) < 32:
             raise SettingsError("AUTTAMO_SECRET_KEY must be at least 32 characters in production")
+        encryption_key = _encryption_key(e, environment)
         settings = cls(
             environment=environment,
+            encryption_key=encryption_key,
+            encryption_old_keys=e.get("AUTTAMO_ENCRYPTION_OLD_KEYS", ""),
             database_url=e.get("DATABASE_URL", DEFAULT_SQLITE),
             secret_key=secret,
             return_partner_url=e.get("AUTTAMO_RETURN_PARTNER_URL") or None,

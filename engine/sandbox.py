@@ -9,6 +9,7 @@ signals cannot be used.
 
 from __future__ import annotations
 
+import ast
 import datetime
 import json
 import math
@@ -33,12 +34,30 @@ from RestrictedPython.Guards import (
     guarded_unpack_sequence,
     safer_getattr,
 )
+from RestrictedPython.transformer import RestrictingNodeTransformer
 from SpiffWorkflow.bpmn.script_engine import TaskDataEnvironment  # type: ignore[import-untyped]
 
 from engine.errors import ScriptError, ScriptTimeout
 
 MAX_RANGE = 100_000  # a C-level loop cannot be interrupted by the trace hook, so cap its size
 MAX_SEQUENCE_REPEAT = 1_000_000  # characters/items a `*` repetition may produce
+
+
+class _BudgetSpent(BaseException):
+    """Raised by the trace hook. A BaseException, so `except Exception` in a script cannot catch it,
+    and bare `except:` is refused at compile time (the trace hook is switched off by Python after it
+    raises once, so a script that swallowed it would run on unbudgeted)."""
+
+
+class _Policy(RestrictingNodeTransformer):  # type: ignore[misc]
+    """RestrictedPython's policy, plus: no bare `except:` (it would swallow the time limit)."""
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> Any:
+        if node.type is None:
+            self.error(
+                node, "a bare 'except:' is not allowed in BPMN scripts; name the exception, e.g. 'except ValueError:'"
+            )
+        return super().visit_ExceptHandler(node)
 
 
 def _no_import(*_args: object, **_kwargs: object) -> None:
@@ -93,8 +112,22 @@ def _build_builtins() -> dict[str, Any]:
         builtins[fn.__name__] = fn
     builtins["range"] = _bounded_range
     builtins["__import__"] = _no_import
-    for dangerous in ("getattr", "setattr", "delattr", "vars", "dir", "open", "compile", "eval", "exec"):
-        builtins.pop(dangerous, None)
+    for dangerous in (
+        "getattr",
+        "setattr",
+        "delattr",
+        "vars",
+        "dir",
+        "open",
+        "compile",
+        "eval",
+        "exec",
+        "BaseException",
+        "SystemExit",
+        "KeyboardInterrupt",
+        "GeneratorExit",
+    ):
+        builtins.pop(dangerous, None)  # without BaseException no handler can name what the time limit raises
     return builtins
 
 
@@ -117,19 +150,27 @@ def base_globals() -> dict[str, Any]:
 
 
 class _Budget:
-    """A wall-clock and line budget for one engine step, enforced by a per-thread trace hook."""
+    """A wall-clock and line budget for one engine step, enforced by a per-thread trace hook.
+
+    Once spent, it raises `_BudgetSpent`, which scripts cannot catch (see there).
+    """
 
     def __init__(self, seconds: float, max_lines: int) -> None:
         self.deadline = time.monotonic() + seconds
         self.lines_left = max_lines
         self.seconds = seconds
+        self.spent = False
 
     def tracer(self, frame: FrameType, event: str, _arg: object) -> Any:
         if event == "line" or event == "call":
             self.lines_left -= 1
             # Reading the clock on every line costs; check it every 256 lines.
-            if self.lines_left <= 0 or (self.lines_left & 0xFF == 0 and time.monotonic() > self.deadline):
-                raise ScriptTimeout(f"script stopped: it ran longer than the {self.seconds:g} s limit")
+            if not self.spent and (
+                self.lines_left <= 0 or (self.lines_left & 0xFF == 0 and time.monotonic() > self.deadline)
+            ):
+                self.spent = True
+            if self.spent:
+                raise _BudgetSpent
         return self.tracer
 
 
@@ -158,7 +199,7 @@ class RestrictedScriptEnvironment(TaskDataEnvironment):  # type: ignore[misc]
         if code is not None:
             return code
         fn = compile_restricted_eval if mode == "eval" else compile_restricted_exec
-        result = fn(source)
+        result = fn(source, policy=_Policy)
         if result.errors or result.code is None:
             raise ScriptError("; ".join(result.errors) or "the script could not be compiled")
         compiled: CodeType = result.code
@@ -200,6 +241,8 @@ class RestrictedScriptEnvironment(TaskDataEnvironment):  # type: ignore[misc]
         sys.settrace(budget.tracer)
         try:
             return fn()
+        except _BudgetSpent:
+            raise ScriptTimeout(f"script stopped: it ran longer than the {self.time_limit:g} s limit") from None
         finally:
             sys.settrace(previous)
 

@@ -15,6 +15,7 @@ from engine import WorkflowEngine
 from processes.script_helpers import SCRIPT_HELPERS
 from processes.service_calls import SERVICE_HANDLERS, ServiceHandler
 from services.versions import VersionCache
+from store import crypto
 from store.db import make_engine, make_session_factory
 from store.models import utcnow
 
@@ -53,6 +54,8 @@ class Services:
         clock: Callable[[], datetime] = utcnow,
         http_transport: httpx.BaseTransport | None = None,
     ) -> Services:
+        if settings.encryption_key:
+            crypto.configure(crypto.KeyRing.from_texts(settings.encryption_key, settings.encryption_old_keys))
         db = make_engine(settings.database_url, synchronous=settings.sqlite_synchronous)
         engine = WorkflowEngine(helpers=SCRIPT_HELPERS, script_time_limit=settings.script_time_limit, clock=clock)
         return cls(settings, db, make_session_factory(db), engine, clock=clock, http_transport=http_transport)

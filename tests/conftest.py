@@ -19,9 +19,11 @@ from support import FakeClock
 from cli.main import migrate_database
 from config import Settings
 from services.context import Services
+from store.crypto import generate_key
 
 PG_URL = os.environ.get("AUTTAMO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BACKENDS = ["sqlite", "postgresql"]
+TEST_ENCRYPTION_KEY = generate_key()  # fresh per test run: no key is ever written into the repository
 
 
 def _base_settings(url: str) -> Settings:
@@ -29,6 +31,7 @@ def _base_settings(url: str) -> Settings:
         environment="test",
         database_url=url,
         secret_key="test-secret-key-" + "x" * 32,
+        encryption_key=TEST_ENCRYPTION_KEY,
         sqlite_synchronous="NORMAL",
         outbox_backoff_seconds=10,
         outbox_max_attempts=3,

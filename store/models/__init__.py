@@ -7,6 +7,7 @@ from sqlalchemy import Table
 from store.models.audit import AccessLogEntry, AuditEvent
 from store.models.base import Base, utcnow
 from store.models.cases import Case
+from store.models.editor import ProcessDraft, ProcessDraftFile
 from store.models.people import ROLES, ApiToken, Team, User, UserRole
 from store.models.processes import InstanceMigration, ProcessInstance, ProcessVersion, ProcessVersionFile
 from store.models.statistics import StatDecision, StatExploitation, StatImported, StatRecord
@@ -33,6 +34,8 @@ __all__ = [
     "LoginAttempt",
     "MessageSubscription",
     "OutboxItem",
+    "ProcessDraft",
+    "ProcessDraftFile",
     "ProcessInstance",
     "ProcessVersion",
     "ProcessVersionFile",

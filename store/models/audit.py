@@ -12,7 +12,8 @@ from typing import Any
 from sqlalchemy import Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from store.models.base import Base, JsonType, UtcDateTime, utcnow
+from store.crypto import EncryptedJSON
+from store.models.base import Base, UtcDateTime, utcnow
 
 
 class AuditEvent(Base):
@@ -27,7 +28,7 @@ class AuditEvent(Base):
     case_id: Mapped[int | None] = mapped_column(Integer)
     task_id: Mapped[str | None] = mapped_column(String(36))
     element_id: Mapped[str | None] = mapped_column(String(200))
-    details: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)  # incl. data diff
+    details: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON, default=dict)  # incl. data diff: sealed
 
 
 class AccessLogEntry(Base):

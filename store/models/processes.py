@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from store.crypto import EncryptedText
 from store.models.base import Base, JsonType, UtcDateTime, utcnow
 
 
@@ -69,7 +70,7 @@ class ProcessInstance(Base):
     process_id: Mapped[str] = mapped_column(String(200))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("client_case.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="running")
-    state_json: Mapped[str] = mapped_column(Text)
+    state_json: Mapped[str] = mapped_column(EncryptedText)
     serializer_version: Mapped[str] = mapped_column(String(16))
     state_size: Mapped[int] = mapped_column(Integer, default=0)
     tree_depth: Mapped[int] = mapped_column(Integer, default=0)
@@ -95,7 +96,7 @@ class InstanceMigration(Base):
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
     from_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"))
     to_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"))
-    old_state_json: Mapped[str] = mapped_column(Text, deferred=True)
+    old_state_json: Mapped[str] = mapped_column(EncryptedText, deferred=True)
     forced: Mapped[bool] = mapped_column(default=False)
     reasons: Mapped[list[str]] = mapped_column(JsonType, default=list)  # why it was unsafe, when forced
     migrated_by: Mapped[str] = mapped_column(String(100))

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from store.crypto import EncryptedJSON
 from store.models.base import Base, JsonType, UtcDateTime, utcnow
 
 
@@ -39,7 +40,7 @@ class HumanTask(Base):
     assignee: Mapped[str | None] = mapped_column(String(100))
     priority: Mapped[int] = mapped_column(Integer, default=0)
     due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    draft: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    draft: Mapped[dict[str, Any] | None] = mapped_column(EncryptedJSON)
     draft_saved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -68,13 +69,13 @@ class OutboxItem(Base):
     kind: Mapped[str] = mapped_column(String(16))  # service_call | message
     name: Mapped[str] = mapped_column(String(200))  # operation or message name
     task_id: Mapped[str | None] = mapped_column(String(36))
-    payload: Mapped[Any] = mapped_column(JsonType)
+    payload: Mapped[Any] = mapped_column(EncryptedJSON)
     idempotency_key: Mapped[str] = mapped_column(String(120), unique=True)
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | done | failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     last_error: Mapped[str | None] = mapped_column(Text)
-    result: Mapped[Any | None] = mapped_column(JsonType)
+    result: Mapped[Any | None] = mapped_column(EncryptedJSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     done_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 

@@ -83,7 +83,7 @@ def _in_thread(fn: object) -> BaseException | None:
     [
         "while True:\n    pass",
         "while True:\n    try:\n        x = 1\n    except Exception:\n        pass",
-        "while True:\n    try:\n        x = 1\n    except:\n        pass",
+        "while True:\n    try:\n        x = 1\n    except ValueError:\n        pass",
     ],
 )
 def test_endless_loop_is_stopped_in_a_worker_thread(script: str) -> None:
@@ -92,6 +92,11 @@ def test_endless_loop_is_stopped_in_a_worker_thread(script: str) -> None:
     assert isinstance(error, ScriptTimeout), error
     assert "0.3 s limit" in str(error)
     assert time.monotonic() - started < 10
+
+
+def test_a_bare_except_is_refused_because_it_would_swallow_the_time_limit() -> None:
+    with pytest.raises(ScriptError, match="bare 'except:'"):
+        start_script("while True:\n    try:\n        x = 1\n    except:\n        pass")
 
 
 def test_expressions_are_restricted_too() -> None:
