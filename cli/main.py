@@ -11,6 +11,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from cli import protection
 from config import Settings, SettingsError
 from engine import SourceFile
 from services.context import SYSTEM, Actor, Services
@@ -220,6 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("year", type=int)
     stats.add_argument("--format", choices=("json", "csv"), default="json")
     stats.add_argument("--publish", action="store_true", help="apply small-cell suppression")
+    protection.add_parser(sub)
     return parser
 
 
@@ -232,6 +234,7 @@ COMMANDS = {
     "demo": _cmd_demo,
     "stats": _cmd_stats,
     "keys": _cmd_keys,
+    "retention": protection.cmd_retention,
 }
 
 

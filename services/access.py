@@ -3,22 +3,62 @@
 A supervisor sees every case; a caseworker (or intake, decider) sees the cases of their team and the
 cases where they hold a task; a process owner sees no case data at all. Instances started without a
 case (a process owner testing a model) carry no case data.
+
+A restricted case (services/protection.py) is seen by its named users only, supervisors included;
+a supervisor gets in by breaking the glass (a time-limited, flagged grant). It is left out of team
+inboxes and searches for everyone else (`hidden_restricted`).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.orm import Session
 
 from processes.lanes import roles_for_lane
 from services.context import Actor
 from services.errors import Forbidden
-from store.models import Case, HumanTask
+from store.models import Case, CaseAccess, CaseProtection, HumanTask, utcnow
 
 CASE_ROLES = frozenset({"intake", "caseworker", "decider", "supervisor"})
 
 
+def _granted(username: str, case_id: Any) -> ColumnElement[bool]:
+    """A named user of the case, or an unexpired break-the-glass grant (expiry on the wall clock)."""
+    return (
+        select(CaseAccess.id)
+        .where(
+            CaseAccess.case_id == case_id,
+            CaseAccess.username == username,
+            or_(CaseAccess.expires_at.is_(None), CaseAccess.expires_at > utcnow()),
+        )
+        .exists()
+    )
+
+
+def is_restricted(session: Session, case_id: int) -> bool:
+    return bool(session.scalar(select(CaseProtection.restricted).where(CaseProtection.case_id == case_id)))
+
+
+def is_named(session: Session, username: str, case_id: int) -> bool:
+    return bool(session.scalar(select(_granted(username, case_id))))
+
+
+def hidden_restricted(actor: Actor) -> ColumnElement[bool]:
+    """SQL: the task's case is not a restricted case hidden from `actor` (true for tasks without a case)."""
+    return ~exists().where(
+        and_(
+            CaseProtection.case_id == HumanTask.case_id,
+            CaseProtection.restricted.is_(True),
+            ~_granted(actor.username, CaseProtection.case_id),
+        )
+    )
+
+
 def can_see_case(session: Session, actor: Actor, case: Case) -> bool:
+    if is_restricted(session, case.id):
+        return bool(actor.roles & CASE_ROLES) and is_named(session, actor.username, case.id)
     if actor.has("supervisor"):
         return True
     if not actor.roles & CASE_ROLES:

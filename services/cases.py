@@ -13,16 +13,20 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import defer
 
 from services.access import CASE_ROLES, require_case_access
 from services.access_log import Via, record_read
 from services.context import Actor, Services
+from services.documents import DocumentInfo, document_info
 from services.errors import Forbidden, NotFound
 from services.inbox import InboxRow, row_of, row_select
+from services.protection import redact_for
 from services.uow import UnitOfWork
-from store.models import AuditEvent, Case, HumanTask, ProcessInstance, Team
+from store.models import AuditEvent, Case, Document, HumanTask, ProcessInstance, Team
 
 HISTORY_LIMIT = 1000  # newest events shown; the full history stays in the audit table
+DOCUMENT_LIMIT = 1000  # oldest first; a case with more is listed in part (the API serves each by id)
 CLIENT_FIELDS = (
     "given_names",
     "family_name",
@@ -67,6 +71,7 @@ class CaseView:
     decisions: list[dict[str, Any]] = field(default_factory=list)
     deadlines: list[Deadline] = field(default_factory=list)
     history: list[HistoryEntry] = field(default_factory=list)
+    documents: list[DocumentInfo] = field(default_factory=list)  # metadata only; bytes via get_document
 
 
 def get_case(svc: Services, actor: Actor, case_id: int, *, via: Via) -> CaseView:
@@ -97,6 +102,14 @@ def get_case(svc: Services, actor: Actor, case_id: int, *, via: Via) -> CaseView
             .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
             .limit(HISTORY_LIMIT)
         ).all()
+        documents = uow.session.execute(
+            select(Document, HumanTask.title)
+            .options(defer(Document.content))  # the bytes stay in the database until downloaded
+            .outerjoin(HumanTask, HumanTask.id == Document.task_id)
+            .where(Document.case_id == case.id)
+            .order_by(Document.uploaded_at, Document.id)
+            .limit(DOCUMENT_LIMIT)
+        ).all()
         facts = dict(case.facts or {})
         client = facts["client"] if isinstance(facts.get("client"), dict) else {}
         view = CaseView(
@@ -109,11 +122,14 @@ def get_case(svc: Services, actor: Actor, case_id: int, *, via: Via) -> CaseView
             exit_reason=case.exit_reason,
             urgent=bool(facts.get("urgent")),
             received_at=str(facts["received_at"]) if facts.get("received_at") else None,
-            client={k: client.get(k) for k in CLIENT_FIELDS},
+            client=redact_for(uow.session, actor, case.id, {k: client.get(k) for k in CLIENT_FIELDS}),
             active_tasks=active,
-            decisions=[d for d in facts.get("decisions", []) if isinstance(d, dict)],
+            decisions=redact_for(
+                uow.session, actor, case.id, [d for d in facts.get("decisions", []) if isinstance(d, dict)]
+            ),
             deadlines=_deadlines(active, instances, facts),
             history=[_history(e) for e in reversed(events)],
+            documents=[document_info(d, title) for d, title in documents],
         )
         record_read(uow.session, actor, case.id, "case", via, at=now)
         uow.commit()

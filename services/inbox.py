@@ -20,12 +20,12 @@ from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from typing import Any, Literal, get_args
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, true, union, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, defer
 
 from processes.lanes import lanes_for_roles
-from services.access import CASE_ROLES
+from services.access import CASE_ROLES, hidden_restricted
 from services.context import Actor, Services
 from services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.uow import UnitOfWork
@@ -154,27 +154,42 @@ def row_of(task: HumanTask, reference: str | None, version: int | None, now: dat
     )
 
 
-def _visible_cases(actor: Actor) -> ColumnElement[bool]:
-    """The SQL form of access.can_see_case, for tasks (keep the two in step)."""
+def _visibility_branches(actor: Actor) -> list[ColumnElement[bool]] | None:
+    """The SQL form of access.can_see_case, for tasks (keep the two in step): disjoint conditions, one
+    per branch of a UNION ALL; None when every case is visible (a supervisor; restricted cases aside).
+
+    Written on the task's own case_id (`case_id IN (the cases I may see)`), never on the joined case
+    row, and kept out of an OR with `case_id IS NULL`: so both databases start from the few cases a
+    person may see (the team's through the client_case team index, those where they hold a task through
+    the assignee index) and look their tasks up by case_id, instead of reading every open task of the
+    lane in the country and joining each to its case."""
     if actor.has("supervisor"):
-        return true()
-    no_case = HumanTask.case_id.is_(None)
+        return None
+    no_case = HumanTask.case_id.is_(None)  # instances without a case (a model being tested)
     if not actor.roles & CASE_ROLES:
-        return no_case
+        return [no_case]
     holder = aliased(HumanTask, name="held_task")
-    held = select(holder.case_id).where(holder.assignee == actor.username, holder.case_id.is_not(None))
-    options: list[ColumnElement[bool]] = [no_case, HumanTask.case_id.in_(held)]
+    cases: list[Select[Any]] = [
+        select(holder.case_id).where(holder.assignee == actor.username, holder.case_id.is_not(None))
+    ]
     if actor.team_id is not None:
-        options.append(Case.team_id == actor.team_id)
+        cases.append(select(Case.id).where(Case.team_id == actor.team_id))
     if actor.has("intake"):
-        options.append(and_(HumanTask.case_id.is_not(None), Case.team_id.is_(None)))
-    return or_(*options)
+        cases.append(select(Case.id).where(Case.team_id.is_(None)))  # referrals no team owns yet
+    visible = union(*cases) if len(cases) > 1 else cases[0]
+    return [HumanTask.case_id.in_(visible), no_case]
 
 
 def _workable_lanes(actor: Actor) -> ColumnElement[bool]:
-    """Lane policy (access.may_work_lane): the lane's roles; a task without a lane goes to its starter."""
+    """Lane policy (access.may_work_lane): the lane's roles; a task without a lane goes to its starter.
+    The starter is looked up only for lane-less tasks (a correlated EXISTS, not a join of every row)."""
     lanes = sorted(lanes_for_roles(actor.roles))
-    starter = and_(HumanTask.lane.is_(None), ProcessInstance.started_by == actor.username)
+    started_by_me = (
+        select(ProcessInstance.id)
+        .where(ProcessInstance.id == HumanTask.instance_id, ProcessInstance.started_by == actor.username)
+        .exists()
+    )
+    starter = and_(HumanTask.lane.is_(None), started_by_me)
     return or_(HumanTask.lane.in_(lanes), starter) if lanes else starter
 
 
@@ -183,14 +198,14 @@ def _scope_conditions(actor: Actor, query: InboxQuery) -> list[ColumnElement[boo
     if query.scope == "mine":
         mine = HumanTask.assignee if query.status == "open" else HumanTask.completed_by
         return [status, mine == actor.username]
-    if query.scope == "team":
-        conditions = [status, _workable_lanes(actor), _visible_cases(actor)]
+    if query.scope == "team":  # need-to-know: _visibility_branches; restricted cases only for their named users
+        conditions = [status, _workable_lanes(actor), hidden_restricted(actor)]
         if query.status == "open":
             conditions.append(HumanTask.assignee.is_(None))
         return conditions
     if not actor.has("supervisor"):
         raise Forbidden("only a supervisor may list every task")
-    return [status]
+    return [status, hidden_restricted(actor)]
 
 
 def _filter_conditions(query: InboxQuery, now: datetime) -> list[ColumnElement[bool]]:
@@ -212,22 +227,23 @@ def _filter_conditions(query: InboxQuery, now: datetime) -> list[ColumnElement[b
     return conditions
 
 
-def _ordering(query: InboxQuery) -> list[Any]:
+def _ordering(query: InboxQuery, columns: Any = HumanTask) -> list[Any]:
+    """ORDER BY terms over `columns`: the task entity or a subquery with the same column names."""
     descending = (query.order or DEFAULT_ORDER[query.sort]) == "desc"
 
     def direction(column: Any) -> Any:
         return column.desc() if descending else column.asc()
 
-    due_missing = case((HumanTask.due_at.is_(None), 1), else_=0)  # tasks without a deadline go last
+    due_missing = case((columns.due_at.is_(None), 1), else_=0)  # tasks without a deadline go last
     if query.sort == "priority":
-        keys = [direction(HumanTask.priority), due_missing, HumanTask.due_at.asc()]
+        keys = [direction(columns.priority), due_missing, columns.due_at.asc()]
     elif query.sort == "created":
-        keys = [direction(HumanTask.created_at)]
+        keys = [direction(columns.created_at)]
     elif query.sort == "completed":
-        keys = [direction(HumanTask.completed_at)]
+        keys = [direction(columns.completed_at)]
     else:
-        keys = [due_missing, direction(HumanTask.due_at), HumanTask.priority.desc()]
-    return [*keys, HumanTask.created_at.asc(), HumanTask.id.asc()]
+        keys = [due_missing, direction(columns.due_at), columns.priority.desc()]
+    return [*keys, columns.created_at.asc(), columns.id.asc()]
 
 
 def list_tasks(svc: Services, actor: Actor, query: InboxQuery) -> InboxPage:
@@ -238,18 +254,47 @@ def list_tasks(svc: Services, actor: Actor, query: InboxQuery) -> InboxPage:
     if not may_use_inbox(actor):
         raise Forbidden("you have no task inbox")
     now = svc.now()
-    conditions = [*_scope_conditions(actor, query), *_filter_conditions(query, now)]
-    base = row_select()
-    if query.scope == "team":
-        base = base.join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+    page_select, count_select = inbox_statements(actor, query, now)
     with UnitOfWork(svc.sessions) as uow:
-        filtered = base.where(*conditions)
-        total = uow.session.scalar(select(func.count()).select_from(filtered.subquery())) or 0
-        page = uow.session.execute(
-            filtered.order_by(*_ordering(query)).offset((query.page - 1) * query.per_page).limit(query.per_page)
-        ).all()
-        rows = [row_of(task, reference, version, now) for task, reference, version in page]
+        page = uow.session.execute(page_select).all()
+        total = int(page[0][3]) if page else 0
+        if not page and query.page > 1:  # past the last page: the window count had no row to ride on
+            total = uow.session.scalar(count_select) or 0
+        rows = [row_of(task, reference, version, now) for task, reference, version, _total in page]
     return InboxPage(rows, total, query.page, query.per_page, now)
+
+
+def inbox_statements(
+    actor: Actor, query: InboxQuery, now: datetime
+) -> tuple[Select[HumanTask, str, int, int], Select[int]]:
+    """(one page of rows, each with the count of all matching rows; that count alone) for a valid query.
+
+    The page is found narrow first: the matching tasks' ids and sort keys (one UNION ALL branch per
+    kind of case a person may see), sorted and cut to the page with `count(*) OVER ()` computed in the
+    same pass (one scan instead of a page query and a count query); only the page's rows are then
+    read in full and joined to their case and version. bench/inbox EXPLAINs both statements."""
+    common = [*_scope_conditions(actor, query), *_filter_conditions(query, now)]
+    branches = _visibility_branches(actor) if query.scope == "team" else None
+    keys = (HumanTask.id, HumanTask.due_at, HumanTask.priority, HumanTask.created_at, HumanTask.completed_at)
+    selects = []
+    for branch in branches or [true()]:
+        one = select(*keys)
+        if query.case_reference is not None:  # the only conditions on joined rows are these two filters
+            one = one.join(Case, Case.id == HumanTask.case_id)
+        if query.version is not None:
+            one = one.join(ProcessVersion, ProcessVersion.id == HumanTask.version_id)
+        selects.append(one.where(*common, branch))
+    matching = (union_all(*selects) if len(selects) > 1 else selects[0]).subquery("matching")
+    ids = (
+        select(matching.c.id, func.count().over().label("total"))
+        .order_by(*_ordering(query, matching.c))
+        .offset((query.page - 1) * query.per_page)
+        .limit(query.per_page)
+        .subquery("page_ids")
+    )
+    page = row_select().join(ids, ids.c.id == HumanTask.id).add_columns(ids.c.total).order_by(*_ordering(query))
+    count = select(func.count()).select_from(matching)
+    return page, count
 
 
 # --- saved filters ----------------------------------------------------------------------------------
@@ -356,8 +401,10 @@ def list_filters(svc: Services, actor: Actor) -> list[SavedFilterInfo]:
         raise Forbidden("you have no task inbox")
     with UnitOfWork(svc.sessions) as uow:
         rows = uow.session.scalars(
-            select(SavedFilter).where(SavedFilter.username == actor.username).order_by(SavedFilter.name)
-        ).all()
+            select(SavedFilter)
+            .where(SavedFilter.username == actor.username, ~SavedFilter.name.startswith("instances:"))
+            .order_by(SavedFilter.name)
+        ).all()  # "instances:" names are the instance list's filters (services.monitoring_list)
         return [_info(r) for r in rows]
 
 
@@ -379,6 +426,7 @@ __all__ = [
     "InboxRow",
     "SavedFilterInfo",
     "delete_filter",
+    "inbox_statements",
     "list_filters",
     "list_tasks",
     "may_use_inbox",

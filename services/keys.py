@@ -15,6 +15,7 @@ from sqlalchemy import Column, String, Table, select, update
 
 from services.context import Services
 from services.errors import Conflict
+from services.protection import rebuild_search_keys
 from services.uow import UnitOfWork
 from store import crypto
 from store.models import AuditEvent, Case, Document, HumanTask, InstanceMigration, OutboxItem, ProcessInstance
@@ -36,6 +37,7 @@ BATCH = 500
 class RotationReport:
     resealed: dict[str, int]
     total: int
+    search_keys_rebuilt: int = 0  # duplicate-search hashes are keyed too, so they are recomputed
 
 
 def _raw_table(model: type, columns: tuple[str, ...]) -> Table:
@@ -86,7 +88,8 @@ def rotate_keys(svc: Services) -> RotationReport:
                         done += 1
                 uow.commit()
         counts[model.__tablename__] = done  # type: ignore[attr-defined]
-    return RotationReport(counts, sum(counts.values()))
+    rebuilt = rebuild_search_keys(svc)
+    return RotationReport(counts, sum(counts.values()), rebuilt)
 
 
 def _reseal(model: type, column: str, plaintext: bytes) -> object:

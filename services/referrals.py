@@ -21,6 +21,7 @@ from services.deploy import latest_version
 from services.errors import Conflict, Forbidden, InvalidInput
 from services.instances import start_in
 from services.projection import audit
+from services.protection import add_search_keys
 from services.uow import UnitOfWork
 from store.models import Case
 
@@ -81,6 +82,7 @@ def submit_referral(svc: Services, actor: Actor, doc: ReferralDocument) -> Refer
             created_by=actor.username,
         )
         _insert_with_reference(uow, case, now.year)
+        add_search_keys(uow.session, case.id, document["client"])  # keyed hashes for duplicate search
         audit(
             uow.session,
             actor=actor.username,

@@ -4,6 +4,10 @@ This is `services.tasks.get_task` plus what the JSON API and the task page need:
 entry (task data is case data, so opening a task is logged in the same transaction as the read),
 instructions rendered against the full task data, and the inbox row. Who may open a task is the same
 as in services/tasks.py: whoever may work it, the one who completed it, or a supervisor.
+
+A task that is no longer open is read-only. Its completer and supervisors see the values it was
+completed with: the new values of its `task_completed` audit row (the fields that completion set or
+changed), limited to the form's own keys. Others who may open it see the form without values.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from forms import form_keys
@@ -21,9 +26,10 @@ from services.context import Actor, Services
 from services.errors import Forbidden, NotFound
 from services.inbox import InboxRow, row_of, row_select
 from services.instructions import render_instructions
+from services.protection import redact_for
 from services.runtime import restore
 from services.uow import UnitOfWork
-from store.models import Case, HumanTask, ProcessInstance
+from store.models import AuditEvent, Case, HumanTask, ProcessInstance
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,7 @@ class TaskDetailView:
     instructions: str | None
     is_draft: bool
     draft_saved_at: datetime | None
+    read_only: bool = False  # not open any more: shown, never posted
 
 
 def check_may_work(session: Session, actor: Actor, task: HumanTask, instance: ProcessInstance) -> None:
@@ -79,9 +86,13 @@ def read_task(svc: Services, actor: Actor, task_id: str, *, via: Via) -> TaskDet
         instructions: str | None = None
         if task.status == "open":
             view = restore(svc, uow, instance).task(task.id, with_data=True)
-            values = {k: v for k, v in view.data.items() if k in keys}
-            instructions = render_instructions(view.instructions, view.data)
+            seen = redact_for(uow.session, actor, task.case_id, view.data)  # safe address: services/protection.py
+            values = {k: v for k, v in seen.items() if k in keys}
+            instructions = render_instructions(view.instructions, seen)
+        elif task.status == "completed" and (actor.has("supervisor") or task.completed_by == actor.username):
+            values = completed_values(uow.session, task, keys)
         data = {**values, **task.draft} if task.draft is not None else values
+        data = redact_for(uow.session, actor, task.case_id, data)
         now = svc.now()
         if task.case_id is not None:
             record_read(uow.session, actor, task.case_id, f"task {task.bpmn_id}", via, at=now)
@@ -94,4 +105,23 @@ def read_task(svc: Services, actor: Actor, task_id: str, *, via: Via) -> TaskDet
             instructions=instructions,
             is_draft=task.draft is not None,
             draft_saved_at=task.draft_saved_at,
+            read_only=task.status != "open",
         )
+
+
+def completed_values(session: Session, task: HumanTask, keys: set[str]) -> dict[str, Any]:
+    """The values `task` was completed with (its audit row's new values), the form's keys only."""
+    details = session.scalars(
+        select(AuditEvent.details)
+        .where(
+            AuditEvent.instance_id == task.instance_id,  # indexed; task_id narrows it to the one row
+            AuditEvent.task_id == task.id,
+            AuditEvent.action == "task_completed",
+        )
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    ).first()
+    changes = details.get("changes") if isinstance(details, dict) else None
+    if not isinstance(changes, dict):
+        return {}
+    return {k: c.get("new") for k, c in changes.items() if k in keys and isinstance(c, dict)}

@@ -7,6 +7,7 @@ import threading
 
 from services.context import Services
 from services.outbox import run_outbox
+from services.retention import run_daily_erasure
 from services.timers import fire_due_timers
 
 log = logging.getLogger("auttamo.worker")
@@ -23,6 +24,7 @@ def run_worker(svc: Services, stop: threading.Event) -> None:
     """Loop until `stop` is set. Errors are logged and the loop goes on: one bad instance must not
     stop every other case's timers."""
     while not stop.is_set():
+        _daily_erasure(svc)
         try:
             fired, sent = work_once(svc)
         except Exception:
@@ -32,3 +34,17 @@ def run_worker(svc: Services, stop: threading.Event) -> None:
             log.info("worker pass: %d timer instance(s), %d outbox item(s)", fired, sent)
             continue  # more may be due; poll again at once
         stop.wait(svc.settings.worker_poll_seconds)
+
+
+# --- data protection: the daily erasure job (services/retention.py) ----------------------------------
+
+
+def _daily_erasure(svc: Services) -> None:
+    """Erase personal data past its retention period: at most once per day (a `retention_run` row)."""
+    try:
+        erased = run_daily_erasure(svc)
+    except Exception:
+        log.exception("daily erasure failed")
+        return
+    if erased is not None:
+        log.info("daily erasure: %d case(s) erased", erased)

@@ -13,12 +13,14 @@ from web.api import (
     documents,
     process_definitions,
     process_instances,
+    process_versions,
+    protection,
     referrals,
     saved_filters,
     statistics,
     tasks,
 )
-from web.pages import health
+from web.pages import error_pages, health
 from web.pages.install import install_pages
 from web.security import SecurityMiddleware
 
@@ -32,6 +34,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     api = APIRouter(prefix="/api/v1")
     api.include_router(process_instances.router)
     api.include_router(process_definitions.router)
+    api.include_router(process_versions.router)
     api.include_router(tasks.router)
     api.include_router(saved_filters.router)
     api.include_router(cases.router)
@@ -39,9 +42,10 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     api.include_router(documents.router)
     api.include_router(access_log.router)
     api.include_router(statistics.router)
+    api.include_router(protection.router)
     app.include_router(api)
     app.include_router(health.router)
     errors.install(app)
     install_pages(app)  # HTML pages, sessions and CSRF; SecurityMiddleware stays outermost
-    app.add_middleware(SecurityMiddleware)
+    app.add_middleware(SecurityMiddleware, too_large_page=error_pages.too_large_page)
     return app

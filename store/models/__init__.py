@@ -10,6 +10,15 @@ from store.models.cases import Case
 from store.models.editor import ProcessDraft, ProcessDraftFile
 from store.models.people import ROLES, ApiToken, Team, User, UserRole
 from store.models.processes import InstanceMigration, ProcessInstance, ProcessVersion, ProcessVersionFile
+from store.models.protection import (
+    CaseAccess,
+    CaseProtection,
+    CaseSearchKey,
+    Disclosure,
+    ErasureRecord,
+    LegalHold,
+    RetentionRun,
+)
 from store.models.statistics import StatDecision, StatExploitation, StatImported, StatRecord
 from store.models.web import Document, LoginAttempt, SavedFilter, WebSession
 from store.models.work import HumanTask, Incident, MessageSubscription, OutboxItem
@@ -27,10 +36,16 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Case",
+    "CaseAccess",
+    "CaseProtection",
+    "CaseSearchKey",
+    "Disclosure",
     "Document",
+    "ErasureRecord",
     "HumanTask",
     "Incident",
     "InstanceMigration",
+    "LegalHold",
     "LoginAttempt",
     "MessageSubscription",
     "OutboxItem",
@@ -39,6 +54,7 @@ __all__ = [
     "ProcessInstance",
     "ProcessVersion",
     "ProcessVersionFile",
+    "RetentionRun",
     "SavedFilter",
     "StatDecision",
     "StatExploitation",

@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, Integer, String
+from sqlalchemy import Boolean, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from store.crypto import EncryptedJSON
+from store.crypto import EncryptedJSON, EncryptedText
 from store.models.base import Base, UtcDateTime, utcnow
 
 
@@ -41,3 +41,6 @@ class AccessLogEntry(Base):
     case_id: Mapped[int] = mapped_column(Integer)
     what: Mapped[str] = mapped_column(String(200))  # e.g. "case page", "api task", "export"
     via: Mapped[str] = mapped_column(String(16))  # page | api | export | cli
+    # Break-the-glass reads of a restricted case: flagged for review, with the stated reason (sealed).
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    reason: Mapped[str | None] = mapped_column(EncryptedText)
