@@ -1,4 +1,5 @@
-"""`auttamo demo`: demo users for every role, one team, and the processes in bpmn/ deployed."""
+"""`auttamo demo`: demo users for every role, one team, the processes in bpmn/ deployed, and about 30
+sample cases spread over every stage (cli/demo_cases.py; only on a database without cases)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Iterator
 
 from sqlalchemy import select
 
+from cli.demo_cases import seed_cases
 from cli.main import collect_files
 from config import Settings
 from services.context import SYSTEM, Services
@@ -65,3 +67,5 @@ def seed_demo(svc: Services) -> Iterator[str]:
         result = deploy(svc, SYSTEM, files, change_note="demo")
         for v in result.versions:
             yield f"{v.process_id} version {v.version} {'deployed' if v.created else 'unchanged'}"
+        if any(v.process_id == "client_case" for v in result.versions):
+            yield from seed_cases(svc.settings, svc.now(), DEMO_TEAM)
