@@ -59,6 +59,13 @@ def using(clock: Clock) -> Iterator[None]:
         _current.reset(token)
 
 
+def now() -> datetime:
+    """The time the current engine operation runs at (its clock), or the real time outside one.
+    Script helpers use this, so a BPMN script sees the same 'now' as the timers."""
+    clock = _current.get()
+    return aware(clock()) if clock is not None else system_clock()
+
+
 def aware(value: datetime) -> datetime:
     """A timezone-aware UTC datetime (naive values are taken as UTC)."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -46,6 +46,9 @@ def task_view(task: Any, *, with_data: bool = False) -> TaskView:
         instructions=ext.get("instructionsForEndUser"),
         properties=props,
         data=dict(task.data) if with_data else {},
+        # read from the task's own data: a task of a called process sees that process's variables
+        due_value=task.data.get(props["dueAt"]) if props.get("dueAt") else None,
+        urgent=task.data.get("urgent") is True,
     )
 
 
@@ -105,8 +108,15 @@ def build_snapshot(workflow: Any, serializer: StateSerializer, outbound: tuple[A
     active: list[str] = []
     calls: list[ServiceCall] = []
     last_data: dict[str, Any] = {}
-    for task in workflow.get_tasks(state=ACTIVE_STATES, max_depth=10**6):
+    latest: Any = None  # the most recently completed task anywhere in the tree, called processes included
+    for task in workflow.get_tasks(max_depth=10**6):
         spec = task.task_spec
+        if task.state == TaskState.COMPLETED:
+            if latest is None or task.last_state_change >= latest.last_state_change:
+                latest = task
+            continue
+        if not task.has_state(ACTIVE_STATES):
+            continue
         if spec.bpmn_id is not None:
             active.append(spec.bpmn_id)
         if task.state == TaskState.READY and spec.manual:
@@ -123,7 +133,9 @@ def build_snapshot(workflow: Any, serializer: StateSerializer, outbound: tuple[A
                         result_variable=call["result_variable"],
                     )
                 )
-    if workflow.last_task is not None:
+    if latest is not None:
+        last_data = dict(latest.data)
+    elif workflow.last_task is not None:
         last_data = dict(workflow.last_task.data)
     if workflow.completed:
         last_data = {**last_data, **workflow.data}

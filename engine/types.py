@@ -96,6 +96,8 @@ class TaskView:
     instructions: str | None = None  # instructionsForEndUser, raw (rendered by the web layer)
     properties: dict[str, str] = field(default_factory=dict)  # all spiffworkflow:property values
     data: dict[str, Any] = field(default_factory=dict)
+    due_value: Any = None  # the value of the variable the `dueAt` property names, from the task's data
+    urgent: bool = False  # the task's data says `urgent: true`
 
 
 @dataclass(frozen=True)

@@ -39,11 +39,8 @@ def age_on(birth: Any, on: Any) -> int | None:
 
 
 def _engine_now() -> _dt.datetime:
-    # The clock of the engine step this script runs in (engine.clock.using); the system clock
-    # outside one. TODO(engine): use a public engine.clock.now() once it exists.
-    clock = _engine_clock._current.get()
-    value = clock() if clock is not None else _engine_clock.system_clock()
-    return _engine_clock.aware(value)
+    # The clock of the engine step this script runs in; the system clock outside one.
+    return _engine_clock.now()
 
 
 def now_utc() -> str:

@@ -39,6 +39,7 @@ class CaseFacts:
     exit_on: date | None = None
     exit_reason: str | None = None
     exploitation: tuple[tuple[str, bool], ...] = ()  # (form code, primary)
+    exit_cleared: bool = False  # the data says the exit is undone (e.g. a removal annulled on appeal)
 
 
 def _date(value: Any) -> date | None:
@@ -112,7 +113,7 @@ def extract_case_facts(data: Mapping[str, Any]) -> CaseFacts | None:
     return CaseFacts(
         received_on=_date(referral.get("received_at")),
         referrer_type=_str(referrer.get("type")),
-        client_category=_str(referral.get("client_category")),
+        client_category=_str(data.get("client_category")) or _str(referral.get("client_category")),
         gender=_str(client.get("gender")),
         birth_year=birth_year,
         age_at_admission=age_on(birth_date, birth_year, admitted_on) if admitted_on else None,
@@ -123,5 +124,6 @@ def extract_case_facts(data: Mapping[str, Any]) -> CaseFacts | None:
         admitted_on=admitted_on,
         exit_on=_date(data.get("exit_on") or data.get("exited_on")),
         exit_reason=_str(data.get("exit_reason")),
+        exit_cleared="exit_reason" in data and not data.get("exit_reason"),
         exploitation=exploitation,
     )

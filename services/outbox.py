@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from engine import TaskNotFound, TaskNotReady
 from integrations.errors import PartnerRejected
 from processes.service_calls import CallContext
 from services.context import SYSTEM, Services
@@ -133,14 +134,19 @@ def _succeed(svc: Services, item: Claimed, result: Any, now: datetime) -> None:
         if item.kind == "service_call" and item.task_id:
             instance = lock_instance(uow, item.instance_id)
             engine_instance = restore(svc, uow, instance)
-            run_and_save(
-                svc,
-                uow,
-                instance,
-                engine_instance,
-                lambda inst: inst.complete_service_call(item.task_id or "", result),
-                actor="worker",
-            )
+            try:
+                run_and_save(
+                    svc,
+                    uow,
+                    instance,
+                    engine_instance,
+                    lambda inst: inst.complete_service_call(item.task_id or "", result),
+                    actor="worker",
+                )
+            except (TaskNotReady, TaskNotFound):
+                # The process moved on while the partner answered (e.g. the client cancelled the return):
+                # the answer is kept on the outbox row, and nothing waits for it any more.
+                row.status, row.last_error = "cancelled", "the service task was no longer waiting for this answer"
         audit(
             uow.session,
             actor="worker",

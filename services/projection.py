@@ -51,7 +51,11 @@ def task_due_and_priority(task: TaskView, data: dict[str, Any], now: datetime) -
     deadline (a business deadline computed by processes/ rules), `dueIn` is an ISO duration from now;
     `priority` is an integer; urgent or child cases (data `urgent` true) come first."""
     props = task.properties
-    due = _parse_due(data.get(props["dueAt"])) if props.get("dueAt") else None
+    due = (
+        _parse_due(task.due_value if task.due_value is not None else data.get(props.get("dueAt", "")))
+        if props.get("dueAt")
+        else None
+    )
     if due is None and props.get("dueIn"):
         delta = _duration_days(props["dueIn"])
         due = now + delta if delta else None
@@ -59,7 +63,7 @@ def task_due_and_priority(task: TaskView, data: dict[str, Any], now: datetime) -
         priority = int(props.get("priority", "0"))
     except ValueError:
         priority = 0
-    if data.get("urgent") is True:
+    if task.urgent or data.get("urgent") is True:
         priority = max(priority, 10)
     return due, priority
 

@@ -7,14 +7,14 @@ only when a counted fact changed. The statistics are then SQL aggregates over th
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from processes.statistics_facts import CaseFacts, extract_case_facts
-from store.models import StatDecision, StatExploitation, StatRecord
+from store.models import Case, StatDecision, StatExploitation, StatRecord
 
 RECORD_FIELDS = (
     "received_on",
@@ -31,7 +31,28 @@ RECORD_FIELDS = (
 )
 
 
+def sync_case_row(session: Session, case_id: int, data: Mapping[str, Any], now: datetime) -> None:
+    """Copy the process's view of the case (stage, exit) onto the case row, which search, the
+    dashboard and retention read (retention counts from `closed_at`)."""
+    case = session.get(Case, case_id)
+    if case is None or case.status == "erased":
+        return
+    status = data.get("case_status")
+    if isinstance(status, str) and status and case.status != status:
+        case.status = status
+    reason = data.get("exit_reason")
+    if "exit_reason" in data and case.exit_reason != (reason or None):
+        case.exit_reason = reason or None
+    closed = data.get("closed_on") or data.get("exited_on")
+    if isinstance(closed, str) and closed and case.closed_at is None:
+        day = date.fromisoformat(closed[:10])
+        case.closed_at = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    elif not closed and case.closed_at is not None and status not in (None, "closed"):
+        case.closed_at = None  # reopened, e.g. an annulled removal
+
+
 def project_case_facts(session: Session, case_id: int, data: Mapping[str, Any], now: datetime) -> None:
+    sync_case_row(session, case_id, data, now)
     facts = extract_case_facts(data)
     if facts is None:
         return
@@ -54,6 +75,9 @@ def _update_record(record: StatRecord, facts: CaseFacts) -> bool:
         if value is not None and getattr(record, name) != value:
             setattr(record, name, value)  # a fact once known is not forgotten by a later, emptier task
             changed = True
+    if facts.exit_cleared and (record.exit_on is not None or record.exit_reason is not None):
+        record.exit_on, record.exit_reason = None, None
+        changed = True
     if facts.nationalities and list(facts.nationalities) != list(record.nationalities or []):
         record.nationalities = list(facts.nationalities)
         changed = True

@@ -187,19 +187,30 @@ def save_draft(svc: Services, actor: Actor, task_id: str, data: dict[str, Any]) 
         return task
 
 
+def _adopt_case(uow: UnitOfWork, actor: Actor, instance: ProcessInstance) -> None:
+    """A fresh referral belongs to no team; the team of the intake officer who first works it
+    takes it on, so its caseworkers can see the case from then on."""
+    if instance.case_id is None or actor.team_id is None or not actor.has("intake"):
+        return
+    case = uow.session.get(Case, instance.case_id)
+    if case is not None and case.team_id is None:
+        case.team_id = actor.team_id
+
+
 SEPARATE_FROM = "separateFrom"  # task property: the element whose latest completer may not complete this one
 
 
 def _check_separation(uow: UnitOfWork, actor: Actor, instance: ProcessInstance, element_id: str | None) -> None:
     """The presenter-decider principle: whoever last completed `element_id` in this instance (the
     draft) may not complete this task (the approval)."""
-    if not element_id:
+    elements = [e.strip() for e in (element_id or "").split(",") if e.strip()]  # one id, or several
+    if not elements:
         return
     last = uow.session.scalars(
         select(HumanTask.completed_by)
         .where(
             HumanTask.instance_id == instance.id,
-            HumanTask.bpmn_id == element_id,
+            HumanTask.bpmn_id.in_(elements),
             HumanTask.status == "completed",
         )
         .order_by(HumanTask.completed_at.desc())
@@ -209,8 +220,11 @@ def _check_separation(uow: UnitOfWork, actor: Actor, instance: ProcessInstance, 
         raise Forbidden("you drafted this; another official must decide on it (presenter-decider principle)")
 
 
-def complete_task(svc: Services, actor: Actor, task_id: str, data: dict[str, Any]) -> CompletionResult:
-    """Validate the form data, complete the task in the engine, project, and commit — or change nothing."""
+def complete_task(
+    svc: Services, actor: Actor, task_id: str, data: dict[str, Any], *, lang: str = "en"
+) -> CompletionResult:
+    """Validate the form data, complete the task in the engine, project, and commit — or change nothing.
+    Field errors are worded in `lang` (the page's language; the JSON API keeps English)."""
     with UnitOfWork(svc.sessions, write=True) as uow:
         # The lock (PostgreSQL) makes a racing completion wait here; it then restores the state the
         # winner committed, where the engine no longer finds the task READY: a Conflict, not a repeat.
@@ -222,9 +236,10 @@ def complete_task(svc: Services, actor: Actor, task_id: str, data: dict[str, Any
         _check_may_work(uow, actor, task, instance)
         if task.assignee not in (None, actor.username):
             raise Conflict(f"this task is claimed by {task.assignee}")
+        _adopt_case(uow, actor, instance)
         schema, _ui = _form(svc, uow, instance, task)
         if schema is not None:
-            errors = validate_form(schema, data)
+            errors = validate_form(schema, data, lang=lang)
             if errors:
                 raise InvalidInput("the form has errors", errors)
         allowed = form_keys(schema) if schema else set()

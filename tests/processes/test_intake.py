@@ -161,7 +161,6 @@ def test_a_child_under_15_is_represented_by_the_guardian(w: World) -> None:
     assert data["consent_valid"] is True and data["guardian"]["role"] == "representative"
 
 
-@pytest.mark.xfail(strict=True, reason="needs dueAt read from the task's own data (tasks of called processes)")
 def test_inbox_due_dates_come_from_the_called_process_data(w: World) -> None:
     case_id = refer(w)
     due = task(w, case_id, "check_referral").due_at

@@ -149,7 +149,6 @@ def test_no_return_when_it_is_not_safe(w: World) -> None:
     assert get_instance(w.svc, w.supervisor, instance(w, case_id).id).active_elements == ["await_client"]
 
 
-@pytest.mark.xfail(strict=True, reason="needs the outbox to drop a call whose service task was cancelled")
 def test_a_cancelled_return_does_not_break_the_pending_partner_call(w: World) -> None:
     case_id = admit(w)
     request_return(w, case_id)
