@@ -15,7 +15,7 @@ from web.templating import STATIC_DIR
 # URL name under /static/vendor/ -> path inside node_modules (installed by `npm ci`).
 VENDOR = {"htmx.min.js": "htmx.org/dist/htmx.min.js"}
 # Whole vendor folders (bundles with their CSS and fonts): URL prefix -> folder inside node_modules.
-VENDOR_DIRS = {"/static/vendor/bpmn-js": "bpmn-js/dist"}
+VENDOR_DIRS = {"/static/vendor/bpmn-js": "bpmn-js/dist", "/static/vendor/dmn-js": "dmn-js/dist"}
 CACHE_VERSIONED = "public, max-age=31536000, immutable"  # URLs carry ?v=<content hash>
 CACHE_PLAIN = "public, max-age=3600"
 
