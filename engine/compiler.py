@@ -97,6 +97,8 @@ def _read_files(files: list[SourceFile]) -> tuple[dict[str, Any], dict[str, Any]
                 forms[f.name] = json.loads(f.content)
             except (ValueError, UnicodeDecodeError) as exc:
                 issues.append(_issue(f.name, "json-malformed", f"{f.name} is not valid JSON: {exc}"))
+            except RecursionError:
+                issues.append(_issue(f.name, "json-too-deep", f"{f.name} nests deeper than JSON forms ever need."))
         else:
             issues.append(
                 _issue(

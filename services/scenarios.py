@@ -78,7 +78,10 @@ def parse_duration(text: str) -> timedelta:
 
 
 def load_scenarios(content: bytes | str) -> list[dict[str, Any]]:
-    doc = json.loads(content)
+    try:
+        doc = json.loads(content)
+    except RecursionError as exc:
+        raise ValueError("the scenario file nests too deeply") from exc
     scenarios = doc.get("scenarios") if isinstance(doc, dict) else None
     if not isinstance(scenarios, list):
         raise ValueError('a scenario file is {"scenarios": [...]}')

@@ -39,6 +39,10 @@ class NavItem:
 
 NAV: tuple[tuple[NavItem, frozenset[str]], ...] = (
     (NavItem("/inbox", N_("Inbox"), "nav-inbox"), frozenset()),
+    (NavItem("/monitoring", N_("Monitoring"), "nav-monitoring"), frozenset({"supervisor"})),
+    (NavItem("/monitoring/instances", N_("Process instances"), "nav-instances"), frozenset({"process_owner"})),
+    (NavItem("/processes", N_("Processes"), "nav-processes"), frozenset({"process_owner", "supervisor"})),
+    (NavItem("/statistics", N_("Statistics"), "nav-statistics"), frozenset({"supervisor", "statistician"})),
     (NavItem("/supervision/access-log", N_("Access log"), "nav-access-log"), frozenset({"supervisor"})),
     (NavItem("/admin/users", N_("Users"), "nav-users"), frozenset({"admin"})),
     (NavItem("/admin/teams", N_("Teams"), "nav-teams"), frozenset({"admin"})),

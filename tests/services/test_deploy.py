@@ -119,3 +119,8 @@ def test_script_error_at_start_becomes_an_incident(svc: Services) -> None:
     (incident,) = get_instance(svc, SUPERVISOR, info.id).incidents
     assert incident["kind"] == "script_error" and incident["element_id"] == "script"
     assert "ZeroDivisionError" in incident["message"]
+
+
+def test_deeply_nested_json_is_a_report_not_a_crash(svc: Services) -> None:
+    (error,) = _rejected(svc, [*files_of("case_flow"), SourceFile("deep-schema.json", b"[" * 100_000)])
+    assert error["rule"] == "json-too-deep"
