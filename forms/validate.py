@@ -21,33 +21,105 @@ from forms.options import choices
 
 __all__ = ["MAX_DEPTH", "MAX_STRING", "MAX_VALUES", "validate_form", "validate_or_raise"]
 
-REQUIRED = "This field is required."
-_TYPE_WORDS = {
-    "integer": "Must be a whole number.",
-    "number": "Must be a number.",
-    "boolean": "Must be yes or no.",
-    "string": "Must be text.",
-    "array": "Must be a list.",
-    "object": "Must be a group of fields.",
-    "null": "Must be empty.",
+# Messages by language; English is the default and the fallback. "%(value)s" is the schema's bound.
+MESSAGES: dict[str, dict[str, str]] = {
+    "en": {
+        "required": "This field is required.",
+        "integer": "Must be a whole number.",
+        "number": "Must be a number.",
+        "boolean": "Must be yes or no.",
+        "string": "Must be text.",
+        "array": "Must be a list.",
+        "object": "Must be a group of fields.",
+        "null": "Must be empty.",
+        "date": "Must be a date (YYYY-MM-DD).",
+        "date-time": "Must be a date and time.",
+        "time": "Must be a time (HH:MM:SS).",
+        "email": "Must be an e-mail address.",
+        "choice": "Choose one of the listed options.",
+        "unique": "Each choice may appear only once.",
+        "pattern": "Does not match the expected form.",
+        "extra": "This field is not part of the form.",
+        "min_length": "Must be at least %(value)s characters.",
+        "max_length": "Must be at most %(value)s characters.",
+        "minimum": "Must be at least %(value)s.",
+        "maximum": "Must be at most %(value)s.",
+        "exclusive_minimum": "Must be more than %(value)s.",
+        "exclusive_maximum": "Must be less than %(value)s.",
+        "multiple_of": "Must be a multiple of %(value)s.",
+        "min_items": "Choose or add at least %(value)s.",
+        "max_items": "Choose or add at most %(value)s.",
+        "too_many": "The form holds too many values (at most %(value)s).",
+        "too_deep": "Nested too deeply (at most %(value)s levels).",
+        "long_name": "A field name is too long.",
+    },
+    "fi": {
+        "required": "Tämä kenttä on pakollinen.",
+        "integer": "Anna kokonaisluku.",
+        "number": "Anna luku.",
+        "boolean": "Valitse kyllä tai ei.",
+        "string": "Täytyy olla tekstiä.",
+        "array": "Täytyy olla luettelo.",
+        "object": "Täytyy olla kenttäryhmä.",
+        "null": "Täytyy olla tyhjä.",
+        "date": "Anna päivämäärä (VVVV-KK-PP).",
+        "date-time": "Anna päivämäärä ja kellonaika.",
+        "time": "Anna kellonaika (TT:MM:SS).",
+        "email": "Anna sähköpostiosoite.",
+        "choice": "Valitse jokin luetelluista vaihtoehdoista.",
+        "unique": "Kukin valinta voi esiintyä vain kerran.",
+        "pattern": "Ei vastaa odotettua muotoa.",
+        "extra": "Tämä kenttä ei kuulu lomakkeeseen.",
+        "min_length": "Vähintään %(value)s merkkiä.",
+        "max_length": "Enintään %(value)s merkkiä.",
+        "minimum": "Vähintään %(value)s.",
+        "maximum": "Enintään %(value)s.",
+        "exclusive_minimum": "Täytyy olla suurempi kuin %(value)s.",
+        "exclusive_maximum": "Täytyy olla pienempi kuin %(value)s.",
+        "multiple_of": "Täytyy olla luvun %(value)s monikerta.",
+        "min_items": "Valitse tai lisää vähintään %(value)s.",
+        "max_items": "Valitse tai lisää enintään %(value)s.",
+        "too_many": "Lomakkeessa on liian monta arvoa (enintään %(value)s).",
+        "too_deep": "Liian monta sisäkkäistä tasoa (enintään %(value)s).",
+        "long_name": "Kentän nimi on liian pitkä.",
+    },
 }
-_FORMAT_WORDS = {
-    "date": "Must be a date (YYYY-MM-DD).",
-    "date-time": "Must be a date and time.",
-    "time": "Must be a time (HH:MM:SS).",
-    "email": "Must be an e-mail address.",
+REQUIRED = MESSAGES["en"]["required"]
+_TYPES = ("integer", "number", "boolean", "string", "array", "object", "null")
+_FORMATS = ("date", "date-time", "time", "email")
+_BOUNDS = {
+    "maxLength": "max_length",
+    "minimum": "minimum",
+    "maximum": "maximum",
+    "exclusiveMinimum": "exclusive_minimum",
+    "exclusiveMaximum": "exclusive_maximum",
+    "multipleOf": "multiple_of",
+    "maxItems": "max_items",
 }
 
 
-def validate_form(schema: Mapping[str, Any], data: object) -> dict[str, str]:
-    """{dotted path: message} for everything wrong with `data`; empty when it is valid."""
-    errors = _guard(data)
+class _Words:
+    """The messages of one language: `words("required")`, `words("minimum", 3)`."""
+
+    def __init__(self, lang: str) -> None:
+        self.table = MESSAGES.get(lang) or MESSAGES.get(lang.split("-")[0].lower()) or MESSAGES["en"]
+
+    def __call__(self, key: str, value: object = None) -> str:
+        text = self.table[key]
+        return text % {"value": value} if value is not None else text
+
+
+def validate_form(schema: Mapping[str, Any], data: object, *, lang: str = "en") -> dict[str, str]:
+    """{dotted path: message} for everything wrong with `data`; empty when it is valid. Messages are in
+    `lang` ("en" or "fi"; any other language gets English)."""
+    words = _Words(lang)
+    errors = _guard(data, words)
     if errors:
         return errors
     validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
     try:
         for error in validator.iter_errors(data):
-            for path, message in _explain(error):
+            for path, message in _explain(error, words):
                 errors.setdefault(path, message)  # the first error per field is the one people fix first
     except (Unresolvable, UnknownType) as exc:
         # Only a schema that skipped check_form_schema gets here; the form is at fault, not the data.
@@ -55,14 +127,14 @@ def validate_form(schema: Mapping[str, Any], data: object) -> dict[str, str]:
     return errors
 
 
-def validate_or_raise(schema: Mapping[str, Any], data: object) -> None:
+def validate_or_raise(schema: Mapping[str, Any], data: object, *, lang: str = "en") -> None:
     """Raise FormDataInvalid with the per-field errors unless `data` is valid."""
-    errors = validate_form(schema, data)
+    errors = validate_form(schema, data, lang=lang)
     if errors:
         raise FormDataInvalid(errors)
 
 
-def _guard(data: object) -> dict[str, str]:
+def _guard(data: object, words: _Words) -> dict[str, str]:
     """Size, depth and count limits, checked without recursion so hostile nesting cannot overflow."""
     errors: dict[str, str] = {}
     stack: list[tuple[str, int, object]] = [("", 0, data)]
@@ -71,28 +143,28 @@ def _guard(data: object) -> dict[str, str]:
         path, depth, value = stack.pop()
         count += 1
         if count > MAX_VALUES:
-            errors[""] = f"The form holds too many values (at most {MAX_VALUES})."
+            errors[""] = words("too_many", MAX_VALUES)
             break
         if isinstance(value, str):
             if len(value) > MAX_STRING:
-                errors[path] = f"Must be at most {MAX_STRING} characters."
+                errors[path] = words("max_length", MAX_STRING)
             continue
         if not isinstance(value, dict | list):
             continue
         if depth >= MAX_DEPTH:
-            errors[path] = f"Nested too deeply (at most {MAX_DEPTH} levels)."
+            errors[path] = words("too_deep", MAX_DEPTH)
             continue
         entries = value.items() if isinstance(value, dict) else enumerate(value)
         for key, item in entries:
             name = str(key)
             if len(name) > MAX_STRING:
-                errors[path] = "A field name is too long."
+                errors[path] = words("long_name")
                 continue
             stack.append((f"{path}.{name}" if path else name, depth + 1, item))
     return errors
 
 
-def _explain(error: ValidationError) -> Iterator[tuple[str, str]]:
+def _explain(error: ValidationError, words: _Words) -> Iterator[tuple[str, str]]:
     path = ".".join(str(part) for part in error.absolute_path)
     keyword = str(error.validator)
     value: Any = error.validator_value
@@ -104,7 +176,7 @@ def _explain(error: ValidationError) -> Iterator[tuple[str, str]]:
         )
         for name in wanted:
             if name not in instance:
-                yield _join(path, name), REQUIRED
+                yield _join(path, name), words("required")
         return
     if keyword in ("additionalProperties", "unevaluatedProperties") and isinstance(instance, dict):
         schema = error.schema if isinstance(error.schema, Mapping) else {}
@@ -113,43 +185,31 @@ def _explain(error: ValidationError) -> Iterator[tuple[str, str]]:
         patterns = list(patterns) if isinstance(patterns, Mapping) else []
         extra = [k for k in instance if k not in known and not any(re.search(p, k) for p in patterns)]
         for name in extra or [""]:
-            yield (_join(path, name) if name else path), "This field is not part of the form."
+            yield (_join(path, name) if name else path), words("extra")
         return
-    yield path, _message(keyword, value, instance, error)
+    yield path, _message(keyword, value, instance, error, words)
 
 
-def _message(keyword: str, value: Any, instance: object, error: ValidationError) -> str:
+def _message(keyword: str, value: Any, instance: object, error: ValidationError, words: _Words) -> str:
     if keyword == "type":
         wanted = [value] if isinstance(value, str) else [t for t in value if t != "null"] or ["null"]
-        return _TYPE_WORDS.get(wanted[0], error.message)
+        return words(wanted[0]) if wanted[0] in _TYPES else error.message
     if keyword in ("enum", "const"):
-        return "Choose one of the listed options."
+        return words("choice")
     if keyword in ("oneOf", "anyOf") and isinstance(error.schema, Mapping) and choices(error.schema) is not None:
-        return "Choose one of the listed options."
+        return words("choice")
     if keyword == "minLength":
-        return REQUIRED if value == 1 or instance == "" else f"Must be at least {value} characters."
-    if keyword == "maxLength":
-        return f"Must be at most {value} characters."
-    if keyword == "minimum":
-        return f"Must be at least {value}."
-    if keyword == "maximum":
-        return f"Must be at most {value}."
-    if keyword == "exclusiveMinimum":
-        return f"Must be more than {value}."
-    if keyword == "exclusiveMaximum":
-        return f"Must be less than {value}."
+        return words("required") if value == 1 or instance == "" else words("min_length", value)
     if keyword == "minItems":
-        return REQUIRED if value == 1 else f"Choose or add at least {value}."
-    if keyword == "maxItems":
-        return f"Choose or add at most {value}."
+        return words("required") if value == 1 else words("min_items", value)
+    if keyword in _BOUNDS:
+        return words(_BOUNDS[keyword], value)
     if keyword == "uniqueItems":
-        return "Each choice may appear only once."
+        return words("unique")
     if keyword == "format":
-        return _FORMAT_WORDS.get(str(value), error.message)
+        return words(str(value)) if value in _FORMATS else error.message
     if keyword == "pattern":
-        return "Does not match the expected form."
-    if keyword == "multipleOf":
-        return f"Must be a multiple of {value}."
+        return words("pattern")
     return error.message
 
 

@@ -53,6 +53,7 @@ class DocumentInfo:
     sha256: str
     uploaded_by: str
     uploaded_at: datetime
+    task_title: str | None = None  # the task's label, where a listing joined it
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,8 @@ class DocumentContent:
     content: bytes
 
 
-def _info(row: Document) -> DocumentInfo:
+def document_info(row: Document, task_title: str | None = None) -> DocumentInfo:
+    """The metadata of a stored document (never its bytes)."""
     return DocumentInfo(
         row.public_id,
         row.case_id,
@@ -73,6 +75,7 @@ def _info(row: Document) -> DocumentInfo:
         row.sha256,
         row.uploaded_by,
         row.uploaded_at,
+        task_title,
     )
 
 
@@ -167,7 +170,7 @@ def store_document(
             },
         )
         uow.commit()
-        return _info(row)
+        return document_info(row)
 
 
 def _may_read(uow: UnitOfWork, actor: Actor, row: Document) -> bool:
@@ -198,4 +201,4 @@ def get_document(svc: Services, actor: Actor, public_id: str, *, via: Via) -> Do
         if row.case_id is not None:
             record_read(uow.session, actor, row.case_id, f"document {row.public_id}", via, at=svc.now())
         uow.commit()
-        return DocumentContent(_info(row), row.content)
+        return DocumentContent(document_info(row), row.content)

@@ -1,8 +1,11 @@
-"""Field error messages in the UI language.
+"""Field error messages in the UI language, for messages worded in English.
 
-forms.validate_form and the services word their errors in plain English; the page shows them in the
-request's language. Fixed messages are catalog entries; the ones with a number in them are matched by
-pattern and re-worded through a catalog entry with a placeholder. Anything unknown stays as it is.
+The task page passes its language to forms.validate_form (through services.tasks.complete_task), so
+form validation errors arrive already translated. The services word their own errors (admin forms,
+"not on the form", the JSON API's English validation) in plain English; those are translated here.
+Fixed messages are catalog entries; the ones with a number in them are matched by pattern and
+re-worded through a catalog entry with a placeholder. Anything unknown (e.g. an already Finnish
+message) stays as it is.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ router = APIRouter(prefix="/cases", tags=["cases"])
 
 @router.get("/{case_id}", response_model=CaseRead)
 async def read_case(case_id: int, actor: ActorDep, svc: ServicesDep) -> CaseRead:
-    """Status, client summary, active tasks, decisions, deadlines and history. The read is logged."""
+    """Status, client summary, active tasks, decisions, deadlines, history and documents. The read is logged."""
     return CaseRead.of(await run_in_threadpool(lambda: get_case(svc, actor, case_id, via="api")))
 
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.access_log import AccessEntry
 from services.cases import CaseView
+from services.documents import DocumentInfo
 from web.api.schemas_tasks import TaskRow
 
 
@@ -37,6 +38,34 @@ class HistoryRead(BaseModel):
     summary: str
 
 
+class CaseDocumentRead(BaseModel):
+    id: str = Field(description="the document's public id: GET /api/v1/documents/{id} downloads it (logged)")
+    filename: str
+    content_type: str
+    size: int
+    sha256: str = Field(description="recorded on receipt; a document is never overwritten")
+    uploaded_by: str
+    uploaded_at: datetime
+    field: str | None = Field(description="the form field it was uploaded for")
+    task_id: str | None
+    task_title: str | None
+
+    @classmethod
+    def of(cls, info: DocumentInfo) -> CaseDocumentRead:
+        return cls(
+            id=info.public_id,
+            filename=info.filename,
+            content_type=info.content_type,
+            size=info.size,
+            sha256=info.sha256,
+            uploaded_by=info.uploaded_by,
+            uploaded_at=info.uploaded_at,
+            field=info.field,
+            task_id=info.task_id,
+            task_title=info.task_title,
+        )
+
+
 class CaseRead(BaseModel):
     id: int
     reference: str
@@ -52,6 +81,7 @@ class CaseRead(BaseModel):
     decisions: list[dict[str, Any]]
     deadlines: list[DeadlineRead]
     history: list[HistoryRead]
+    documents: list[CaseDocumentRead] = Field(description="metadata of the case's documents, oldest first")
 
     @classmethod
     def of(cls, view: CaseView) -> CaseRead:
@@ -70,6 +100,7 @@ class CaseRead(BaseModel):
             decisions=view.decisions,
             deadlines=[DeadlineRead(**d.__dict__) for d in view.deadlines],
             history=[HistoryRead(**h.__dict__) for h in view.history],
+            documents=[CaseDocumentRead.of(d) for d in view.documents],
         )
 
 

@@ -51,6 +51,9 @@ class TaskRead(TaskRow):
     instructions: str | None = Field(description="instructionsForEndUser rendered with the task data (Markdown)")
     is_draft: bool
     draft_saved_at: datetime | None
+    read_only: bool = Field(
+        description="the task is no longer open; for its completer and supervisors `data` holds the completed values"
+    )
 
 
 class TaskData(BaseModel):

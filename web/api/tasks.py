@@ -78,6 +78,7 @@ async def read_one_task(task_id: str, actor: ActorDep, svc: ServicesDep) -> Task
         instructions=view.instructions,
         is_draft=view.is_draft,
         draft_saved_at=view.draft_saved_at,
+        read_only=view.read_only,
     )
 
 

@@ -1,4 +1,4 @@
-"""`/cases/{id}`: one client's case — summary, state, active tasks, deadlines, decisions, timeline.
+"""`/cases/{id}`: one client's case — summary, state, active tasks, deadlines, decisions, documents, timeline.
 
 services.cases.get_case applies need-to-know and writes the access-log entry (via "page").
 """
@@ -31,6 +31,5 @@ assert set(CLIENT_LABELS) == set(CLIENT_FIELDS)
 def case_page(request: Request, case_id: int, actor: ActorPage, svc: ServicesDep, templates: TemplatesDep) -> Response:
     case = get_case(svc, actor, case_id, via="page")
     client = [(CLIENT_LABELS[k], case.client.get(k)) for k in CLIENT_FIELDS if case.client.get(k) not in (None, "", [])]
-    documents = [e for e in case.history if e.action == "document_uploaded"]
-    context = {"case": case, "client": client, "documents": documents, "actor": actor}
+    context = {"case": case, "client": client, "actor": actor}
     return templates.render(request, "cases/case.html.j2", context)

@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.types import Scope
 
 from engine import EngineError
 from services.errors import ServiceError, Unauthenticated
@@ -46,6 +47,15 @@ def error_page(request: Request, status: int, detail: str = "", headers: dict[st
     title = TITLES.get(status, TITLES[400] if status < 500 else TITLES[500])
     context = {"status": status, "title": title, "detail": detail}
     return _templates(request).render(request, "errors/error.html.j2", context, status_code=status, headers=headers)
+
+
+def too_large_page(scope: Scope, limit: int) -> Response:
+    """The HTML 413 page SecurityMiddleware sends for an oversized body on a page route. It runs
+    outside the session middleware, so the page is in the cookie's or browser's language, signed out."""
+    request = Request(scope)
+    templates = _templates(request)
+    detail = templates.tr(request, "A form may send at most %(size)s MB at a time.", size=round(limit / 2**20, 1))
+    return error_page(request, 413, detail)
 
 
 def to_login(request: Request) -> Response:

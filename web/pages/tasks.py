@@ -41,7 +41,7 @@ def _page(
 ) -> Response:
     row = detail.row
     is_open = row.status == "open"
-    editable = is_open and row.assignee in (None, actor.username) and conflict is None
+    editable = is_open and not detail.read_only and row.assignee in (None, actor.username) and conflict is None
     assignees: list[tuple[str, str]] = []
     if actor.has("supervisor") and is_open:
         assignees = active_users_with_roles(svc, roles_for_lane(row.lane)) if row.lane else []
@@ -87,7 +87,8 @@ async def submit_task(
             await run_in_threadpool(save_draft, svc, actor, detail.row.id, data)
             message = templates.tr(request, "Draft saved: %(title)s", title=detail.row.title)
         else:
-            result = await run_in_threadpool(complete_task, svc, actor, detail.row.id, data)
+            lang = request_language(request)
+            result = await run_in_threadpool(complete_task, svc, actor, detail.row.id, data, lang=lang)
             message = templates.tr(request, "Task completed: %(title)s", title=detail.row.title)
             if result.incident:
                 message += " " + templates.tr(request, "The process then stopped on an error; a supervisor sees it.")

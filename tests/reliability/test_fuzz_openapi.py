@@ -1,0 +1,153 @@
+"""Schemathesis against /openapi.json, in process (ASGI), as a user who holds every role.
+
+Every operation of the OpenAPI document is called with generated inputs, valid ones (positive) and
+invalid ones (negative), a bounded number of examples each. Checks: no 5xx answer, and every answer
+matches the response schema the document gives for its status. The one known mismatch, the shape of
+422 answers, is kept out of the sweep and pinned by its own strict xfail test below.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import pytest
+import schemathesis
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
+from support import OWNER, files_of
+from support_api import case_with_flow, deploy_case_flow, user
+
+from services.context import Services
+from services.deploy import deploy
+from web.app import create_app
+
+ALL_ROLES = ["referrer", "intake", "caseworker", "decider", "supervisor", "process_owner", "admin"]
+EXAMPLES = int(os.environ.get("AUTTAMO_FUZZ_EXAMPLES", "10"))  # per operation and generation mode
+INT32_MAX = 2**31 - 1
+
+
+def _known_bug(case: schemathesis.Case) -> bool:
+    """Inputs that hit the two 500s pinned by the strict xfail tests below; kept out of the sweep so
+    it can find new ones. Drop this filter when those tests pass."""
+    values = [*(case.path_parameters or {}).values(), *(case.query or {}).values()]
+    ints = [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
+    texts = [str(v) for v in (case.query or {}).values()]
+    return any(abs(v) > INT32_MAX for v in ints) or any("\x00" in t for t in texts)
+
+
+def _schema(svc: Services) -> tuple[Any, dict[str, str]]:
+    deploy_case_flow(svc)
+    deploy(svc, OWNER, files_of("timer_wait"))
+    for i in range(3):
+        case_with_flow(svc, "A", reference=f"AUT-2026-{i + 1:06d}")
+    headers = user(svc, "fuzzer", ALL_ROLES, team="A")
+    return schemathesis.openapi.from_asgi("/openapi.json", create_app(svc.settings, services=svc)), headers
+
+
+def test_no_500_and_every_answer_matches_the_openapi_document(svc: Services) -> None:
+    schema, headers = _schema(svc)
+    failures: dict[str, str] = {}
+    statuses: dict[int, int] = {}
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) >= 20
+    for operation in operations:
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+
+            @given(case=operation.as_strategy(generation_mode=mode).filter(lambda c: not _known_bug(c)))
+            @settings(
+                max_examples=EXAMPLES,
+                deadline=None,
+                database=None,
+                derandomize=True,
+                suppress_health_check=list(HealthCheck),
+                phases=[Phase.explicit, Phase.generate],
+            )
+            def run(case: schemathesis.Case) -> None:
+                response = case.call(headers=headers)
+                statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+                assert response.status_code < 500, f"{response.status_code}: {response.text[:500]}"
+                if response.status_code != 422:  # see test_422_answers_match_the_openapi_document
+                    case.operation.validate_response(response, case=case)
+
+            try:
+                run()
+            except Unsatisfiable:
+                pass  # e.g. no negative input exists for an operation without parameters
+            except BaseException as exc:
+                failures[f"{operation.label} ({mode.value})"] = str(exc)[:1500]
+    assert failures == {}, json.dumps(failures, indent=1)
+    print(
+        f"\n[schemathesis] {len(operations)} operations, {sum(statuses.values())} generated requests, "
+        f"status counts {dict(sorted(statuses.items()))}, 0 x 500, 0 schema violations (422 aside)"
+    )
+
+
+ERROR_SHAPE_BUG = (
+    "The OpenAPI document promises FastAPI's default 422 body (HTTPValidationError: detail is a list of "
+    "{loc, msg, type}), but web/errors.py answers {'detail': {'message': str, 'errors': {field: message}}} "
+    "(and {'detail': {'message', 'report'}} for a refused deployment). Every generated client is wrong about "
+    "every 422. Fix: document the real shape, e.g. in web/app.py replace components.schemas.HTTPValidationError "
+    "in app.openapi() with the {message, errors} model (and the deployment report for POST /process-definitions)."
+)
+
+
+@pytest.mark.xfail(strict=True, reason=ERROR_SHAPE_BUG)
+def test_422_answers_match_the_openapi_document(svc: Services) -> None:
+    schema, headers = _schema(svc)
+    operation = schema["/api/v1/process-instances"]["POST"]
+    case = operation.Case(body={"process": "", "data": []}, media_type="application/json")
+    response = case.call(headers=headers)
+    assert response.status_code == 422
+    case.operation.validate_response(response, case=case)
+
+
+ID_RANGE_BUG = (
+    "Integer ids in paths and queries are unbounded: /api/v1/cases/{case_id}, /process-instances/{instance_id}, "
+    "/saved-filters/{filter_id}, /cases/{case_id}/messages/{name}, and ?from=/?to= of "
+    "/process-definitions/{process_id}/diff, with a number past the column's range answer 500 (SQLite: OverflowError 'Python int too large to convert to SQLite INTEGER'; PostgreSQL: "
+    "NumericValueOutOfRange, the columns are int4). Fix: declare the path parameters as "
+    "Annotated[int, Path(ge=1, le=2**31 - 1)] (Query(...) likewise) in web/api/*.py, or map "
+    "OverflowError/DataError to 404/422 in web/errors.py."
+)
+
+
+@pytest.mark.xfail(strict=True, reason=ID_RANGE_BUG)
+def test_ids_out_of_range_are_404_or_422(svc: Services) -> None:
+    headers = user(svc, "fuzzer", ALL_ROLES, team="A")
+
+    wrong = {}
+    with TestClient(create_app(svc.settings, services=svc)) as client:
+        for method, url in (
+            ("GET", f"/api/v1/cases/{2**63}"),
+            ("GET", f"/api/v1/process-instances/{2**31}"),
+            ("DELETE", f"/api/v1/saved-filters/{2**40}"),
+            ("POST", f"/api/v1/cases/{2**31}/messages/consent_withdrawn"),
+        ):
+            r = client.request(method, url, headers=headers, json={"payload": {}})
+            if r.status_code not in (404, 422):
+                wrong[url] = r.status_code
+    assert wrong == {}
+
+
+NUL_QUERY_BUG = (
+    "A NUL byte in a query parameter (GET /api/v1/tasks?process=%00, also lane, case_reference) reaches "
+    "PostgreSQL, which refuses it ('text fields cannot contain NUL (0x00) bytes'): a 500. Fix: refuse NUL (and "
+    "other control characters) in str query/path parameters, e.g. Query(pattern=...) in web/api/tasks.py or one "
+    "check in a middleware for every request's query string and path (answer 422)."
+)
+
+
+def test_a_nul_byte_in_a_query_parameter_is_refused(
+    svc: Services, database_url: str, request: pytest.FixtureRequest
+) -> None:
+    if database_url.startswith("postgresql"):
+        request.applymarker(pytest.mark.xfail(strict=True, reason=NUL_QUERY_BUG))
+    headers = user(svc, "fuzzer", ALL_ROLES, team="A")
+    with TestClient(create_app(svc.settings, services=svc)) as client:
+        for param in ("process", "lane", "case_reference"):
+            r = client.get("/api/v1/tasks", params={param: "a\x00b", "scope": "all"}, headers=headers)
+            assert r.status_code in (200, 422), (param, r.status_code, r.text[:200])
