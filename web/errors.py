@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from engine import EngineError
@@ -68,6 +69,11 @@ async def validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": {"message": "the request is not valid", "errors": errors}}, status_code=422)
 
 
+async def out_of_range(_request: Request, _exc: Exception) -> JSONResponse:
+    """A number past what the database can hold (e.g. an id of 10**30): no such thing exists."""
+    return JSONResponse({"detail": "a number in the request is out of range"}, status_code=422)
+
+
 async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return JSONResponse({"detail": "internal error; it has been logged"}, status_code=500)
@@ -83,4 +89,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(EngineError, engine_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(OverflowError, out_of_range)
+    app.add_exception_handler(DataError, out_of_range)
     app.add_exception_handler(Exception, unexpected_error)

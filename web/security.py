@@ -69,6 +69,9 @@ class SecurityMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if _has_nul(scope):
+            await _bad_request(send)
+            return
         limit = self.limit(scope["path"])
         tls = scope.get("scheme") == "https"
         started = False
@@ -144,3 +147,21 @@ class BodyTooLarge(HTTPException):
 
 def _too_large_json(limit: int) -> bytes:
     return b'{"detail":"request body too large; the limit is %d bytes"}' % limit
+
+
+def _has_nul(scope: Scope) -> bool:
+    """A NUL byte in the path or query string: no text field may hold one (PostgreSQL refuses them)."""
+    query = bytes(scope.get("query_string") or b"").lower()
+    return b"%00" in query or b"\x00" in query or "\x00" in scope["path"]
+
+
+async def _bad_request(send: Send) -> None:
+    body = b'{"detail":"the request contains a NUL character"}'
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 422,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
