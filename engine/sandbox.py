@@ -17,8 +17,8 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
-from types import CodeType, FrameType
-from typing import Any
+from types import CodeType, FrameType, ModuleType
+from typing import Any, ClassVar
 
 from RestrictedPython import (  # type: ignore[attr-defined]
     compile_restricted_eval,
@@ -50,7 +50,19 @@ class _BudgetSpent(BaseException):
 
 
 class _Policy(RestrictingNodeTransformer):  # type: ignore[misc]
-    """RestrictedPython's policy, plus: no bare `except:` (it would swallow the time limit)."""
+    """RestrictedPython's policy, plus: no bare `except:` (it would swallow the time limit), and
+    `**`, `*` and `<<` go through size guards (one C-level operation cannot be interrupted)."""
+
+    GUARDED: ClassVar[dict[type, str]] = {ast.Pow: "_pow_guard_", ast.Mult: "_mul_guard_", ast.LShift: "_lshift_guard_"}
+
+    def visit_BinOp(self, node: ast.BinOp) -> Any:
+        node = self.node_contents_visit(node)
+        guard = self.GUARDED.get(type(node.op))
+        if guard is None:
+            return node
+        func = ast.copy_location(ast.Name(id=guard, ctx=ast.Load()), node)
+        call = ast.copy_location(ast.Call(func=func, args=[node.left, node.right], keywords=[]), node)
+        return ast.fix_missing_locations(call)
 
     def visit_ExceptHandler(self, node: ast.ExceptHandler) -> Any:
         if node.type is None:
@@ -94,6 +106,30 @@ def _checked_mul(a: Any, b: Any) -> Any:
     return a * b
 
 
+def _guarded_getattr(obj: Any, name: str, default: Any = None) -> Any:
+    """safer_getattr, and never a module: `datetime.sys.modules['os']` must not reach the OS."""
+    value = safer_getattr(obj, name, default)  # type: ignore[no-untyped-call]
+    if isinstance(value, ModuleType):
+        raise ScriptError(f"attribute {name!r} is a module; modules cannot be reached from BPMN scripts")
+    return value
+
+
+MAX_POW_BITS = 100_000  # results past ~30,000 decimal digits are refused before they are computed
+
+
+def _guarded_pow(base: Any, exponent: Any) -> Any:
+    big = isinstance(base, int) and isinstance(exponent, int) and exponent > 0 and abs(base) > 1
+    if big and abs(base).bit_length() * exponent > MAX_POW_BITS:
+        raise ValueError("power too large for a BPMN script")
+    return base**exponent
+
+
+def _guarded_lshift(value: Any, shift: Any) -> Any:
+    if isinstance(shift, int) and shift > MAX_POW_BITS:
+        raise ValueError("shift too large for a BPMN script")
+    return value << shift
+
+
 def _guarded_write(obj: Any) -> Any:
     # Task data is plain dicts and lists: allow writing to those, refuse attribute writes on anything else.
     if isinstance(obj, (dict, list)):
@@ -135,7 +171,10 @@ def base_globals() -> dict[str, Any]:
     """The whitelist: guards plus a few pure helper modules."""
     return {
         "__builtins__": _build_builtins(),
-        "_getattr_": safer_getattr,
+        "_getattr_": _guarded_getattr,
+        "_pow_guard_": _guarded_pow,
+        "_mul_guard_": _checked_mul,
+        "_lshift_guard_": _guarded_lshift,
         "_write_": _guarded_write,
         "_getitem_": default_guarded_getitem,
         "_getiter_": default_guarded_getiter,

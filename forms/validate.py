@@ -19,6 +19,9 @@ from forms.errors import FormDataInvalid, SchemaInvalid
 from forms.limits import MAX_DEPTH, MAX_STRING, MAX_VALUES
 from forms.options import choices
 
+# NUL cannot be stored by PostgreSQL; an unpaired surrogate cannot be encoded as UTF-8 at all.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
 __all__ = ["MAX_DEPTH", "MAX_STRING", "MAX_VALUES", "validate_form", "validate_or_raise"]
 
 # Messages by language; English is the default and the fallback. "%(value)s" is the schema's bound.
@@ -42,6 +45,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "extra": "This field is not part of the form.",
         "min_length": "Must be at least %(value)s characters.",
         "max_length": "Must be at most %(value)s characters.",
+        "control_chars": "Contains characters that cannot be stored (NUL or unpaired surrogates).",
         "minimum": "Must be at least %(value)s.",
         "maximum": "Must be at most %(value)s.",
         "exclusive_minimum": "Must be more than %(value)s.",
@@ -72,6 +76,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "extra": "Tämä kenttä ei kuulu lomakkeeseen.",
         "min_length": "Vähintään %(value)s merkkiä.",
         "max_length": "Enintään %(value)s merkkiä.",
+        "control_chars": "Sisältää merkkejä, joita ei voi tallentaa (NUL tai pariton sijaismerkki).",
         "minimum": "Vähintään %(value)s.",
         "maximum": "Enintään %(value)s.",
         "exclusive_minimum": "Täytyy olla suurempi kuin %(value)s.",
@@ -148,6 +153,8 @@ def _guard(data: object, words: _Words) -> dict[str, str]:
         if isinstance(value, str):
             if len(value) > MAX_STRING:
                 errors[path] = words("max_length", MAX_STRING)
+            elif _UNSTORABLE.search(value):
+                errors[path] = words("control_chars")
             continue
         if not isinstance(value, dict | list):
             continue

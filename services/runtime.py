@@ -32,7 +32,7 @@ def lock_task_instance(uow: UnitOfWork, task_id: str) -> tuple[HumanTask, Proces
         select(HumanTask, ProcessInstance)
         .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
         .where(HumanTask.id == str(task_id)[:36])
-        .with_for_update(of=ProcessInstance)
+        .with_for_update(of=(ProcessInstance, HumanTask))  # the task row too: claims race on it
     ).first()
     if found is None:
         raise NotFound(f"no task {task_id}")

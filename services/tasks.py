@@ -39,8 +39,11 @@ class TaskDetail:
     is_draft: bool
 
 
-def _task_row(uow: UnitOfWork, task_id: str) -> HumanTask:
-    row = uow.session.get(HumanTask, str(task_id)[:36])
+def _task_row(uow: UnitOfWork, task_id: str, *, lock: bool = False) -> HumanTask:
+    """The task row; `lock` takes a row lock on PostgreSQL, so two claims or drafts cannot both
+    read 'unclaimed' and both write (SQLite serialises writers anyway)."""
+    query = select(HumanTask).where(HumanTask.id == str(task_id)[:36])
+    row = uow.session.scalars(query.with_for_update() if lock else query).first()
     if row is None:
         raise NotFound(f"no task {task_id}")
     return row
@@ -92,7 +95,7 @@ def _check_may_work_or_read(uow: UnitOfWork, actor: Actor, task: HumanTask, inst
 
 def _workable(uow: UnitOfWork, actor: Actor, task_id: str) -> tuple[HumanTask, ProcessInstance]:
     """An open task this actor may work and that nobody else has claimed, with its instance."""
-    task = _task_row(uow, task_id)
+    task = _task_row(uow, task_id, lock=True)
     instance = uow.session.get(ProcessInstance, task.instance_id)
     assert instance is not None  # foreign key
     _check_may_work(uow, actor, task, instance)
@@ -122,7 +125,7 @@ def claim(svc: Services, actor: Actor, task_id: str) -> HumanTask:
 
 def unclaim(svc: Services, actor: Actor, task_id: str) -> HumanTask:
     with UnitOfWork(svc.sessions, write=True) as uow:
-        task = _task_row(uow, task_id)
+        task = _task_row(uow, task_id, lock=True)
         if task.status != "open":
             raise Conflict("this task is no longer open")
         if task.assignee != actor.username and not actor.has("supervisor"):
@@ -146,7 +149,7 @@ def assign(svc: Services, actor: Actor, task_id: str, username: str | None) -> H
     if not actor.has("supervisor"):
         raise Forbidden("only a supervisor may assign tasks")
     with UnitOfWork(svc.sessions, write=True) as uow:
-        task = _task_row(uow, task_id)
+        task = _task_row(uow, task_id, lock=True)
         if task.status != "open":
             raise Conflict("this task is no longer open")
         if username is not None:

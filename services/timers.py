@@ -29,7 +29,7 @@ def fire_due_timers(svc: Services, *, now: datetime | None = None, limit: int = 
         with UnitOfWork(svc.sessions, write=True) as uow:
             query = (
                 select(ProcessInstance)
-                .where(ProcessInstance.next_timer_at <= moment, ProcessInstance.status == "running")
+                .where(ProcessInstance.next_timer_at < moment, ProcessInstance.status == "running")
                 .order_by(ProcessInstance.next_timer_at)
                 .limit(1)
             )
@@ -56,7 +56,7 @@ def fire_due_timers(svc: Services, *, now: datetime | None = None, limit: int = 
                     "script_error": str(outcome) if isinstance(outcome, ScriptError) else None,
                 },
             )
-            if row.next_timer_at is not None and row.next_timer_at <= moment:
+            if row.next_timer_at is not None and row.next_timer_at < moment:
                 skip.add(row.id)  # not released by this clock (e.g. a timer SpiffWorkflow still holds): no spin
             uow.commit()
         fired += 1

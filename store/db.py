@@ -44,12 +44,15 @@ def make_engine(url: str, *, echo: bool = False, synchronous: str = "FULL") -> E
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url, echo=echo, hide_parameters=True, connect_args={"check_same_thread": False, "timeout": 30}
+        )
         _configure_sqlite(engine, synchronous)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
-    return create_engine(parsed, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # hide_parameters: an error's log line must not carry client data from the statement's values
+    return create_engine(parsed, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True)
 
 
 def _configure_sqlite(engine: Engine, synchronous: str) -> None:
