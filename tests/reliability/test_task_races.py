@@ -72,8 +72,6 @@ def _interleave(svc: Services, first: Callable[[], Any], second: Callable[[], An
 
 @pytest.fixture
 def task(svc: Services, database_url: str, request: pytest.FixtureRequest) -> str:
-    if database_url.startswith("postgresql"):
-        request.applymarker(pytest.mark.xfail(strict=True, reason=BUG))
     deploy_case_flow(svc)
     for name in ("ann", "bob"):
         user(svc, name, ["intake"], team="A")
