@@ -14,7 +14,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from reliability_kit import TASK_RACE_BUG as BUG
 from sqlalchemy import event
 from support_api import actor, case_with_flow, deploy_case_flow, open_task, task_row, user
 
