@@ -227,6 +227,7 @@ def main() -> None:
                 print(f"{db}: {results[db]['sustained']} targets {results[db]['targets']}")
     RESULTS.mkdir(exist_ok=True)
     name = "http-profile" if args.profile else ("http-quick" if args.quick else "http")
+    name += "" if args.db == "both" else f"-{args.db}"
     out = RESULTS / f"{name}.json"
     out.write_text(json.dumps(results, indent=2))
     print(f"\nresults: {out.relative_to(ROOT)}")

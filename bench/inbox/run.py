@@ -235,6 +235,7 @@ def main() -> None:
     print(table([{k: r[k] for k in keys} for r in rows]))
     RESULTS.mkdir(exist_ok=True)
     variant = ("-index" if args.proposed_index else "") + ("-nojit" if args.no_jit else "")
+    variant += "" if args.db == "both" else f"-{args.db}"
     out = RESULTS / f"inbox{'-quick' if args.quick else ''}{variant}.json"
     out.write_text(json.dumps(results, indent=2, default=str))
     print(f"\nplans and figures: {out.relative_to(ROOT)}")

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from services.context import Actor, Services
@@ -19,6 +19,7 @@ from web.api.schemas_instances import InstanceAction, InstanceActionResult, Inst
 from web.deps import ActorDep, ServicesDep
 
 router = APIRouter(prefix="/process-instances", tags=["process instances"])
+InstanceId = Annotated[int, Path(ge=1, le=2**31 - 1)]  # the column is a 32-bit integer
 
 
 def to_read(info: InstanceInfo) -> InstanceRead:
@@ -97,7 +98,7 @@ async def create_instance(body: InstanceStart, actor: ActorDep, svc: ServicesDep
 
 
 @router.get("/{instance_id}", response_model=InstanceRead)
-async def read_instance(instance_id: int, actor: ActorDep, svc: ServicesDep) -> InstanceRead:
+async def read_instance(instance_id: InstanceId, actor: ActorDep, svc: ServicesDep) -> InstanceRead:
     """State, active element ids, incidents and open tasks of one instance."""
     return to_read(await run_in_threadpool(get_instance, svc, actor, instance_id))
 
@@ -113,18 +114,24 @@ async def _act(
 
 
 @router.post("/{instance_id}/suspend", response_model=InstanceActionResult)
-async def suspend(instance_id: int, body: InstanceAction, actor: ActorDep, svc: ServicesDep) -> InstanceActionResult:
+async def suspend(
+    instance_id: InstanceId, body: InstanceAction, actor: ActorDep, svc: ServicesDep
+) -> InstanceActionResult:
     """Hold the instance (supervisor): timers wait and its tasks cannot be completed until resumed."""
     return await _act(suspend_instance, svc, actor, instance_id, body)
 
 
 @router.post("/{instance_id}/resume", response_model=InstanceActionResult)
-async def resume(instance_id: int, body: InstanceAction, actor: ActorDep, svc: ServicesDep) -> InstanceActionResult:
+async def resume(
+    instance_id: InstanceId, body: InstanceAction, actor: ActorDep, svc: ServicesDep
+) -> InstanceActionResult:
     """Let a suspended instance go on (supervisor); `error` while an incident is open."""
     return await _act(resume_instance, svc, actor, instance_id, body)
 
 
 @router.post("/{instance_id}/cancel", response_model=InstanceActionResult)
-async def cancel(instance_id: int, body: InstanceAction, actor: ActorDep, svc: ServicesDep) -> InstanceActionResult:
+async def cancel(
+    instance_id: InstanceId, body: InstanceAction, actor: ActorDep, svc: ServicesDep
+) -> InstanceActionResult:
     """End the instance for good (supervisor): open tasks close, timers and pending calls are dropped."""
     return await _act(cancel_instance, svc, actor, instance_id, body)

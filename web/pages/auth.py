@@ -23,12 +23,18 @@ LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
 
 @router.get("/")
 def home(request: Request) -> Response:
-    """Where a person starts: the inbox, or the user admin for an administrator without one."""
+    """Where a person starts: the inbox; without one, the user admin (admins) or the statistics
+    (statisticians)."""
     session = session_of(request)
     if session is None:
         return redirect("/login")
     actor = session.actor
-    return redirect("/admin/users" if actor.has("admin") and not may_use_inbox(actor) else "/inbox")
+    if not may_use_inbox(actor):
+        if actor.has("admin"):
+            return redirect("/admin/users")
+        if actor.has("statistician"):
+            return redirect("/statistics")
+    return redirect("/inbox")
 
 
 def _login_page(

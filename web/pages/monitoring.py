@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Path, Request
 from starlette.responses import Response
 
 from processes.lanes import LANE_ROLES
@@ -30,6 +30,7 @@ from web.pages.common import ActorPage, ServicesDep, TemplatesDep, redirect, req
 from web.pages.monitoring_params import SORT_LABELS, STATE_LABELS, STATES, form_of_saved, parse_form, to_query
 
 router = APIRouter(include_in_schema=False)
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]  # 32-bit id columns: a larger id is a 422, not a 500
 
 KIND_LABELS = {
     "decision": N_("Admission decision"),
@@ -129,7 +130,7 @@ def save_filter(
 @router.post("/monitoring/instances/filters/{filter_id}/delete")
 def remove_filter(
     request: Request,
-    filter_id: int,
+    filter_id: RowId,
     actor: ActorPage,
     svc: ServicesDep,
     templates: TemplatesDep,

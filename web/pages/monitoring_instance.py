@@ -27,7 +27,7 @@ from services.monitoring_instance import diagram_xml, get_instance_view
 from web.flash import flash
 from web.i18n import N_
 from web.pages.common import ActorPage, ServicesDep, TemplatesDep, redirect, safe_next
-from web.pages.monitoring import labels
+from web.pages.monitoring import RowId, labels
 
 router = APIRouter(include_in_schema=False)
 
@@ -56,7 +56,7 @@ DONE = {
 
 @router.get("/monitoring/instances/{instance_id}")
 def instance_page(
-    request: Request, instance_id: int, actor: ActorPage, svc: ServicesDep, templates: TemplatesDep
+    request: Request, instance_id: RowId, actor: ActorPage, svc: ServicesDep, templates: TemplatesDep
 ) -> Response:
     view = get_instance_view(svc, actor, instance_id, via="page")
     context = {
@@ -70,7 +70,7 @@ def instance_page(
 
 
 @router.get("/monitoring/instances/{instance_id}/diagram.bpmn")
-def instance_diagram(instance_id: int, actor: ActorPage, svc: ServicesDep) -> Response:
+def instance_diagram(instance_id: RowId, actor: ActorPage, svc: ServicesDep) -> Response:
     """The BPMN XML the viewer draws (supervisor, process owner)."""
     _name, xml = diagram_xml(svc, actor, instance_id)
     return Response(xml, media_type="application/xml", headers={"cache-control": "private, max-age=300"})
@@ -102,7 +102,12 @@ Reason = Annotated[str, Form(max_length=2000)]
 
 @router.post("/monitoring/instances/{instance_id}/suspend")
 def suspend_page(
-    request: Request, instance_id: int, actor: ActorPage, svc: ServicesDep, templates: TemplatesDep, reason: Reason = ""
+    request: Request,
+    instance_id: RowId,
+    actor: ActorPage,
+    svc: ServicesDep,
+    templates: TemplatesDep,
+    reason: Reason = "",
 ) -> Response:
     run = lambda: suspend_instance(svc, actor, instance_id, reason)  # noqa: E731
     return _act(request, templates, f"/monitoring/instances/{instance_id}", run, DONE["suspend"])
@@ -110,7 +115,12 @@ def suspend_page(
 
 @router.post("/monitoring/instances/{instance_id}/resume")
 def resume_page(
-    request: Request, instance_id: int, actor: ActorPage, svc: ServicesDep, templates: TemplatesDep, reason: Reason = ""
+    request: Request,
+    instance_id: RowId,
+    actor: ActorPage,
+    svc: ServicesDep,
+    templates: TemplatesDep,
+    reason: Reason = "",
 ) -> Response:
     run = lambda: resume_instance(svc, actor, instance_id, reason)  # noqa: E731
     return _act(request, templates, f"/monitoring/instances/{instance_id}", run, DONE["resume"])
@@ -118,7 +128,12 @@ def resume_page(
 
 @router.post("/monitoring/instances/{instance_id}/cancel")
 def cancel_page(
-    request: Request, instance_id: int, actor: ActorPage, svc: ServicesDep, templates: TemplatesDep, reason: Reason = ""
+    request: Request,
+    instance_id: RowId,
+    actor: ActorPage,
+    svc: ServicesDep,
+    templates: TemplatesDep,
+    reason: Reason = "",
 ) -> Response:
     run = lambda: cancel_instance(svc, actor, instance_id, reason)  # noqa: E731
     return _act(request, templates, f"/monitoring/instances/{instance_id}", run, DONE["cancel"])
@@ -148,7 +163,7 @@ def reassign_page(
 @router.post("/monitoring/incidents/{incident_id}/retry")
 def retry_page(
     request: Request,
-    incident_id: int,
+    incident_id: RowId,
     actor: ActorPage,
     svc: ServicesDep,
     templates: TemplatesDep,
