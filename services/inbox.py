@@ -28,6 +28,7 @@ from processes.lanes import lanes_for_roles
 from services.access import CASE_ROLES, hidden_restricted
 from services.context import Actor, Services
 from services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from services.filters import query_from_values
 from services.uow import UnitOfWork
 from store.models import Case, HumanTask, ProcessInstance, ProcessVersion, SavedFilter
 
@@ -312,23 +313,7 @@ class SavedFilterInfo:
 
 def query_from_dict(values: Mapping[str, Any]) -> InboxQuery:
     """An InboxQuery from JSON or query-string values (strings are parsed); InvalidInput names bad keys."""
-    unknown = sorted(set(values) - {*SAVED_KEYS, "page"})
-    problems = dict.fromkeys(unknown, "not an inbox filter")
-    parsed: dict[str, Any] = {}
-    for key, value in values.items():
-        if key in unknown or value is None or value == "":
-            continue
-        try:
-            parsed[key] = _parse_value(key, value)
-        except (TypeError, ValueError) as exc:
-            problems[key] = str(exc) or "invalid value"
-    if problems:
-        raise InvalidInput("the inbox filter is not valid", problems)
-    query = InboxQuery(**parsed)
-    problems = query.errors()
-    if problems:
-        raise InvalidInput("the inbox filter is not valid", problems)
-    return query
+    return query_from_values(values, keys=SAVED_KEYS, parse=_parse_value, build=InboxQuery, what="inbox filter")
 
 
 def _parse_value(key: str, value: Any) -> Any:

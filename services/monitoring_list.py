@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from services.context import Actor, Services
 from services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from services.filters import query_from_values
 from services.uow import UnitOfWork
 from store.models import Case, HumanTask, Incident, ProcessInstance, ProcessVersion, SavedFilter
 
@@ -261,23 +262,7 @@ def _parse(key: str, value: Any) -> Any:
 
 def query_from_dict(values: Mapping[str, Any]) -> InstanceQuery:
     """An InstanceQuery from JSON or query-string values; InvalidInput names the bad keys."""
-    unknown = sorted(set(values) - {*SAVED_KEYS, "page"})
-    problems = dict.fromkeys(unknown, "not an instance filter")
-    parsed: dict[str, Any] = {}
-    for key, value in values.items():
-        if key in unknown or value is None or value == "":
-            continue
-        try:
-            parsed[key] = _parse(key, value)
-        except (TypeError, ValueError) as exc:
-            problems[key] = str(exc) or "invalid value"
-    if problems:
-        raise InvalidInput("the instance filter is not valid", problems)
-    query = InstanceQuery(**parsed)
-    problems = query.errors()
-    if problems:
-        raise InvalidInput("the instance filter is not valid", problems)
-    return query
+    return query_from_values(values, keys=SAVED_KEYS, parse=_parse, build=InstanceQuery, what="instance filter")
 
 
 def query_to_dict(query: InstanceQuery) -> dict[str, Any]:
