@@ -31,6 +31,9 @@ CodeSetName = Literal[
     "consent_method",
     "reflection_interruption_ground",
     "age_group",
+    # product-local additions (not in the shared lists): the anonymous-consultation log
+    "consultation_topic",
+    "consultation_outcome",
 ]
 
 # Nationality values besides ISO 3166-1 alpha-2 codes (codelists.json: "nationality").
