@@ -7,6 +7,7 @@ from sqlalchemy import Table
 from store.models.audit import AccessLogEntry, AuditEvent
 from store.models.base import Base, utcnow
 from store.models.cases import Case
+from store.models.consultations import Consultation
 from store.models.editor import ProcessDraft, ProcessDraftFile
 from store.models.people import ROLES, ApiToken, Team, User, UserRole
 from store.models.processes import InstanceMigration, ProcessInstance, ProcessVersion, ProcessVersionFile
@@ -39,6 +40,7 @@ __all__ = [
     "CaseAccess",
     "CaseProtection",
     "CaseSearchKey",
+    "Consultation",
     "Disclosure",
     "Document",
     "ErasureRecord",
