@@ -59,6 +59,15 @@ class Settings:
     login_window_minutes: int = 15  # failed sign-ins are counted over this window
     login_max_failures_per_user: int = 5
     login_max_failures_per_address: int = 20
+    # The public referral form and its status page: submissions / look-ups per client address and window.
+    public_referral_window_minutes: int = 10
+    public_referral_max_per_address: int = 5
+    referral_status_max_per_address: int = 10
+    # Where a referral's yes/no outcome is POSTed for partner-system referrals without their own callback URL.
+    referrer_webhook_url: str | None = None
+    referrer_webhook_token: str | None = field(default=None, repr=False)
+    # Hosts a partner may name in a referral's callback_url (comma-separated); empty: any https host.
+    referrer_callback_hosts: tuple[str, ...] = ()
     project_root: Path = Path(__file__).resolve().parent.parent
 
     @classmethod
@@ -96,6 +105,14 @@ class Settings:
             login_window_minutes=int(e.get("AUTTAMO_LOGIN_WINDOW_MINUTES", "15")),
             login_max_failures_per_user=int(e.get("AUTTAMO_LOGIN_MAX_FAILURES_PER_USER", "5")),
             login_max_failures_per_address=int(e.get("AUTTAMO_LOGIN_MAX_FAILURES_PER_ADDRESS", "20")),
+            public_referral_window_minutes=int(e.get("AUTTAMO_PUBLIC_REFERRAL_WINDOW_MINUTES", "10")),
+            public_referral_max_per_address=int(e.get("AUTTAMO_PUBLIC_REFERRAL_MAX_PER_ADDRESS", "5")),
+            referral_status_max_per_address=int(e.get("AUTTAMO_REFERRAL_STATUS_MAX_PER_ADDRESS", "10")),
+            referrer_webhook_url=e.get("AUTTAMO_REFERRER_WEBHOOK_URL") or None,
+            referrer_webhook_token=e.get("AUTTAMO_REFERRER_WEBHOOK_TOKEN") or None,
+            referrer_callback_hosts=tuple(
+                h.strip().lower() for h in e.get("AUTTAMO_REFERRER_CALLBACK_HOSTS", "").split(",") if h.strip()
+            ),
         )
         return settings.resolved()
 

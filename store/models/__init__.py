@@ -20,6 +20,7 @@ from store.models.protection import (
     LegalHold,
     RetentionRun,
 )
+from store.models.referrers import RateLimitHit, ReferrerChannel, ReferrerNotification
 from store.models.statistics import StatDecision, StatExploitation, StatImported, StatRecord
 from store.models.web import Document, LoginAttempt, SavedFilter, WebSession
 from store.models.work import HumanTask, Incident, MessageSubscription, OutboxItem
@@ -56,6 +57,9 @@ __all__ = [
     "ProcessInstance",
     "ProcessVersion",
     "ProcessVersionFile",
+    "RateLimitHit",
+    "ReferrerChannel",
+    "ReferrerNotification",
     "RetentionRun",
     "SavedFilter",
     "StatDecision",
