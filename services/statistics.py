@@ -5,6 +5,8 @@ made; a new client in the year of the admission decision, with the age at that d
 year end are those admitted by 31 December and not gone by then, with the age on 31 December.
 A person whose age is unknown counts as an adult (and in the age group "unknown"). A person with
 several nationalities counts once under each. Nationalities are listed alphabetically, never ranked.
+Anonymous consultations (services/consultations.py) count in the year of the consultation; they are
+calls, not people or cases, so they never count as applications.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from sqlalchemy import and_, func, or_, select
 
 from processes.codelists import codelists
 from processes.disclosure import Equation, suppress
+from services.consultations import yearly_counts as consultation_counts
 from services.context import Actor, Services
 from services.errors import Forbidden, InvalidInput
 from services.uow import UnitOfWork
@@ -110,6 +113,7 @@ def annual_statistics(svc: Services, actor: Actor, year: int, *, publish: bool =
                 )
             )
         }
+        consultations = consultation_counts(s, year)  # anonymous: not people, never applications
     series = {int(y): int(n) for y, n in series_rows}
     applications_by_year = {str(y): imported.get(y, series.get(y, 0)) for y in range(year - SERIES_YEARS + 1, year + 1)}
 
@@ -153,6 +157,7 @@ def annual_statistics(svc: Services, actor: Actor, year: int, *, publish: bool =
         },
         "clients_at_year_end": {"total": len(stock), "adults": len(stock) - stock_minors, "minors": stock_minors},
         "applications_by_year": applications_by_year,
+        "anonymous_consultations": consultations,
     }
     imported_years = tuple(sorted(y for y in imported))
     if not publish:
@@ -204,5 +209,9 @@ def equations(t: dict[str, Any], year: int) -> list[Equation]:
         Equation((vf, "persons"), _parts(t, vf, "by_residence_status")),
         Equation(
             ("clients_at_year_end", "total"), (("clients_at_year_end", "adults"), ("clients_at_year_end", "minors"))
+        ),
+        *(
+            Equation(("anonymous_consultations", "total"), _parts(t, "anonymous_consultations", part))
+            for part in ("by_referrer_type", "by_topic", "by_outcome")
         ),
     ]

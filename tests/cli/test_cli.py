@@ -84,6 +84,7 @@ def test_stats_json_and_csv(env: dict[str, str]) -> None:
         "victimised_in_finland",
         "clients_at_year_end",
         "applications_by_year",
+        "anonymous_consultations",
     }
     r = run(["stats", "2026", "--format", "csv", "--publish"], env)
     assert r.returncode == 0 and r.stdout.splitlines()[0] == "table,key,value"

@@ -106,6 +106,17 @@ def _bars(chart_id: str, title: str, lines: list[Line]) -> Chart:
     return horizontal(chart_id, title, [(ln.label, ln.value, IMPORTED_CSS if ln.imported else "") for ln in lines])
 
 
+def consultation_sections(report: AnnualReport, labels: Labels) -> dict[str, list[Line]]:
+    """The anonymous consultations (calls, not people: never counted as applications)."""
+    path = "anonymous_consultations"
+    return {
+        "consultation_totals": _totals(report, labels, path, ("total",)),
+        "consultation_referrers": _lines(report, labels, (path, "by_referrer_type"), "referrer_type"),
+        "consultation_topics": _lines(report, labels, (path, "by_topic"), "consultation_topic"),
+        "consultation_outcomes": _lines(report, labels, (path, "by_outcome"), "consultation_outcome"),
+    }
+
+
 def report_context(report: AnnualReport, lang: str, tr: Any) -> dict[str, Any]:
     labels = Labels(lang, tr)
     t = report.tables
@@ -134,6 +145,7 @@ def report_context(report: AnnualReport, lang: str, tr: Any) -> dict[str, Any]:
         "vf_genders": _lines(report, labels, (VF, "by_gender"), "gender"),
         "residence": _lines(report, labels, (VF, "by_residence_status"), "residence_status"),
         "year_end": _totals(report, labels, "clients_at_year_end", ("total", "adults", "minors")),
+        **consultation_sections(report, labels),
     }
     imported_legend = [("bar--main", str(tr(N_("Counted by Auttamo")))), (IMPORTED_CSS, str(tr(N_("Imported"))))]
     charts = {
