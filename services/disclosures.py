@@ -161,34 +161,41 @@ def withdraw_consent(svc: Services, actor: Actor, case_id: int) -> int:
     `consent_withdrawn` message handled by a process)."""
     if not actor.has(*DISCLOSE_ROLES):
         raise Forbidden("you may not record a withdrawal of consent")
-    now = svc.now()
     with UnitOfWork(svc.sessions, write=True) as uow:
         case = uow.session.get(Case, case_id)
         if case is None:
             raise NotFound(f"no case {case_id}")
         if not actor.has("system"):
             require_case_access(uow.session, actor, case)
-        row = uow.session.get(CaseProtection, case_id)
-        if row is None:
-            row = CaseProtection(case_id=case_id, restricted=False, safe_address=False, updated_by=actor.username)
-            uow.session.add(row)
-        row.consent_withdrawn_at = row.consent_withdrawn_at or now
-        row.updated_by, row.updated_at = actor.username, now
-        consent_bases = [code for code, b in LEGAL_BASES.items() if b.needs_consent]
-        pending = uow.session.scalars(
-            select(Disclosure).where(
-                Disclosure.case_id == case_id, Disclosure.status == "pending", Disclosure.basis.in_(consent_bases)
-            )
-        ).all()
-        for d in pending:
-            d.status, d.cancelled_at, d.cancel_reason = "cancelled", now, "consent_withdrawn"
-        audit(
-            uow.session,
-            actor=actor.username,
-            action="consent_withdrawn",
-            now=now,
-            case_id=case_id,
-            details={"cancelled_disclosures": [d.id for d in pending]},
-        )
+        cancelled = record_consent_withdrawal(uow.session, actor.username, case_id, svc.now())
         uow.commit()
-        return len(pending)
+        return cancelled
+
+
+def record_consent_withdrawal(session: Session, username: str, case_id: int, now: datetime) -> int:
+    """The withdrawal's effects inside the caller's transaction: the case is marked, and pending
+    disclosures that rested on consent are cancelled. Shared by the explicit action above and by the
+    `consent_withdrawn` BPMN message, so both paths leave the same record."""
+    row = session.get(CaseProtection, case_id)
+    if row is None:
+        row = CaseProtection(case_id=case_id, restricted=False, safe_address=False, updated_by=username)
+        session.add(row)
+    row.consent_withdrawn_at = row.consent_withdrawn_at or now
+    row.updated_by, row.updated_at = username, now
+    consent_bases = [code for code, b in LEGAL_BASES.items() if b.needs_consent]
+    pending = session.scalars(
+        select(Disclosure).where(
+            Disclosure.case_id == case_id, Disclosure.status == "pending", Disclosure.basis.in_(consent_bases)
+        )
+    ).all()
+    for d in pending:
+        d.status, d.cancelled_at, d.cancel_reason = "cancelled", now, "consent_withdrawn"
+    audit(
+        session,
+        actor=username,
+        action="consent_withdrawn",
+        now=now,
+        case_id=case_id,
+        details={"cancelled_disclosures": [d.id for d in pending]},
+    )
+    return len(pending)

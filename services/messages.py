@@ -9,6 +9,7 @@ from sqlalchemy import select
 from engine import MessageNotExpected, ScriptError
 from services.access import require_case_access
 from services.context import Actor, Services
+from services.disclosures import record_consent_withdrawal
 from services.errors import Conflict, Forbidden, NotFound
 from services.projection import audit
 from services.runtime import lock_instance, restore, run_and_save
@@ -16,6 +17,10 @@ from services.uow import UnitOfWork
 from store.models import Case, MessageSubscription
 
 MESSAGE_ROLES = ("intake", "caseworker", "decider", "supervisor", "system")
+
+# Messages whose meaning reaches past the processes: the case record changes with them, in the same
+# transaction, however the message arrived (API, caseworker action, another process).
+CONSENT_WITHDRAWN = "consent_withdrawn"
 
 
 def _matches(subscribed: dict[str, Any], given: dict[str, Any] | None) -> bool:
@@ -82,5 +87,8 @@ def deliver_message(
             reached.append(inst_id)
         if not reached:
             raise Conflict(f"no process is waiting for the message {name!r}")
+        if name == CONSENT_WITHDRAWN:
+            for reached_case in sorted({s.case_id for s in subs if s.instance_id in reached and s.case_id}):
+                record_consent_withdrawal(uow.session, actor.username, reached_case, svc.now())
         uow.commit()
         return reached

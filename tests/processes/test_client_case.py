@@ -28,7 +28,8 @@ from support import OWNER, FakeClock, one_lane_process
 from engine import SourceFile
 from services.context import Actor, Services
 from services.deploy import deploy
-from services.errors import Conflict, Forbidden
+from services.disclosures import list_disclosures, record_disclosure
+from services.errors import Conflict, Forbidden, InvalidInput
 from services.instances import get_instance, start_instance
 from services.messages import deliver_message
 
@@ -185,6 +186,22 @@ def test_consent_withdrawn_mid_assessment(w: World) -> None:
     assert open_tasks(w, case_id) == {} and instance(w, case_id).status == "completed"
     with pytest.raises(Conflict):  # nothing waits for anything any more
         deliver_message(w.svc, w.caseworker, "consent_withdrawn", {}, case_id=case_id)
+
+
+def test_consent_withdrawn_message_cancels_pending_disclosures(w: World) -> None:
+    """The BPMN message and the case record agree: a withdrawal that reaches the processes also marks the
+    case and cancels what was about to be shared on the strength of that consent."""
+    case_id = refer(w)
+    accept_referral(w, case_id)
+    record_consent(w, case_id)
+    shared = record_disclosure(
+        w.svc, w.caseworker, case_id, "Victim Support Finland", "consent", ["needs"], pending=True
+    )
+    deliver_message(w.svc, w.caseworker, "consent_withdrawn", {"withdrawn_by": "client"}, case_id=case_id)
+    after = {d.id: d for d in list_disclosures(w.svc, w.caseworker, case_id)}
+    assert after[shared.id].status == "cancelled"
+    with pytest.raises(InvalidInput, match="legal basis"):  # nothing new can be shared on consent either
+        record_disclosure(w.svc, w.caseworker, case_id, "Victim Support Finland", "consent", ["needs"])
 
 
 @pytest.mark.parametrize("stage", ["referral", "decision", "reflection_period", "review", "hearing", "return"])

@@ -9,6 +9,7 @@ from web.pages import (
     admin,
     admin_teams,
     auth,
+    case_consent,
     cases,
     error_pages,
     inbox,
@@ -32,7 +33,19 @@ from web.templating import Templates
 def install_pages(app: FastAPI) -> None:
     """Call after web.errors.install and before SecurityMiddleware is added (it must stay outermost)."""
     app.state.templates = Templates(Catalogs())
-    pages = (auth, inbox, tasks, cases, supervision, monitoring, monitoring_instance, statistics, admin, admin_teams)
+    pages = (
+        auth,
+        inbox,
+        tasks,
+        cases,
+        case_consent,
+        supervision,
+        monitoring,
+        monitoring_instance,
+        statistics,
+        admin,
+        admin_teams,
+    )
     for module in (*pages, static_files):
         app.include_router(module.router)
     # Process owners' pages; /processes/{process_id} comes last so it does not shadow /processes/import.
