@@ -128,7 +128,9 @@ def test_a_year_of_cases_gives_every_number(w: Any, svc: Services) -> None:
         },
         "clients_at_year_end": {"total": 2, "adults": 2, "minors": 0},  # the minor is 18 by 31 December
         "applications_by_year": {"2022": 0, "2023": 0, "2024": 0, "2025": 0, "2026": 4},
+        "anonymous_consultations": year["anonymous_consultations"],  # none logged: tests/services/test_consultations.py
     }
+    assert year["anonymous_consultations"]["total"] == 0
 
     next_year = annual_statistics(svc, STATS, 2027).tables
     assert next_year["applications"]["total"] == 0  # the December referral counts in 2026
