@@ -11,6 +11,7 @@ inboxes and searches for everyone else (`hidden_restricted`).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, or_, select
@@ -24,14 +25,14 @@ from store.models import Case, CaseAccess, CaseProtection, HumanTask, utcnow
 CASE_ROLES = frozenset({"intake", "caseworker", "decider", "supervisor"})
 
 
-def _granted(username: str, case_id: Any) -> ColumnElement[bool]:
-    """A named user of the case, or an unexpired break-the-glass grant (expiry on the wall clock)."""
+def _granted(username: Any, case_id: Any, now: Any) -> ColumnElement[bool]:
+    """A named user of the case, or a break-the-glass grant unexpired at `now` (callers pass the wall clock)."""
     return (
         select(CaseAccess.id)
         .where(
             CaseAccess.case_id == case_id,
             CaseAccess.username == username,
-            or_(CaseAccess.expires_at.is_(None), CaseAccess.expires_at > utcnow()),
+            or_(CaseAccess.expires_at.is_(None), CaseAccess.expires_at > now),
         )
         .exists()
     )
@@ -42,16 +43,18 @@ def is_restricted(session: Session, case_id: int) -> bool:
 
 
 def is_named(session: Session, username: str, case_id: int) -> bool:
-    return bool(session.scalar(select(_granted(username, case_id))))
+    return bool(session.scalar(select(_granted(username, case_id, utcnow()))))
 
 
-def hidden_restricted(actor: Actor) -> ColumnElement[bool]:
-    """SQL: the task's case is not a restricted case hidden from `actor` (true for tasks without a case)."""
+def hidden_restricted(username: ColumnElement[str], now: ColumnElement[datetime]) -> ColumnElement[bool]:
+    """SQL: the task's case is not a restricted case hidden from `username` (true for tasks without a case),
+    grants judged at `now` (the wall clock). Both are SQL expressions: the inbox passes bind parameters,
+    so one statement, built and compiled once, serves every user."""
     return ~exists().where(
         and_(
             CaseProtection.case_id == HumanTask.case_id,
             CaseProtection.restricted.is_(True),
-            ~_granted(actor.username, CaseProtection.case_id),
+            ~_granted(username, CaseProtection.case_id, now),
         )
     )
 

@@ -14,6 +14,7 @@ from config import Settings
 from engine import WorkflowEngine
 from processes.script_helpers import SCRIPT_HELPERS
 from processes.service_calls import SERVICE_HANDLERS, ServiceHandler
+from services.token_cache import TokenCache
 from services.versions import VersionCache
 from store import crypto
 from store.db import make_engine, make_session_factory
@@ -33,6 +34,10 @@ class Actor:
 
 
 SYSTEM = Actor("system", frozenset({"system"}))
+# Whoever sends the public referral form (/refer): anonymous, so one system actor with only the
+# `referrer` role, like a partner system posting to /api/v1/referrals; the case's creator and the
+# audit name it, and the client_case process is started by SYSTEM (services.referrals).
+PUBLIC_REFERRER = Actor("public-referral-form", frozenset({"referrer"}))
 
 
 @dataclass
@@ -45,6 +50,10 @@ class Services:
     handlers: dict[str, ServiceHandler] = field(default_factory=lambda: dict(SERVICE_HANDLERS))
     http_transport: httpx.BaseTransport | None = None  # tests inject httpx.MockTransport here
     versions: VersionCache = field(default_factory=VersionCache)
+    tokens: TokenCache[Actor] = field(default_factory=TokenCache)  # bearer token -> actor, for seconds
+
+    def __post_init__(self) -> None:
+        self.tokens.watch(self.sessions)  # a committed change to users, roles or tokens empties it
 
     @classmethod
     def build(

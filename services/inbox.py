@@ -15,12 +15,13 @@ Scopes, in need-to-know terms (services/access.py):
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from typing import Any, Literal, get_args
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, true, union, union_all
+from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, case, func, or_, select, true, union, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, defer
 
@@ -30,7 +31,7 @@ from services.context import Actor, Services
 from services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.filters import query_from_values
 from services.uow import UnitOfWork
-from store.models import Case, HumanTask, ProcessInstance, ProcessVersion, SavedFilter
+from store.models import Case, HumanTask, ProcessInstance, ProcessVersion, SavedFilter, utcnow
 
 Scope = Literal["mine", "team", "all"]
 Status = Literal["open", "completed"]
@@ -155,7 +156,52 @@ def row_of(task: HumanTask, reference: str | None, version: int | None, now: dat
     )
 
 
-def _visibility_branches(actor: Actor) -> list[ColumnElement[bool]] | None:
+@dataclass(frozen=True)
+class _Shape:
+    """Everything that changes the inbox statement's SQL text; the values (who, which lanes, the filters'
+    values, the page) are bind parameters. So each shape is built and compiled once per process: building
+    the UNION with its subqueries cost more than running it on a small database."""
+
+    scope: str
+    status: str
+    sort: str
+    descending: bool
+    filters: tuple[str, ...]  # the names of the filters that are set
+    overdue: bool
+    supervisor: bool
+    case_roles: bool
+    team: bool
+    intake: bool
+    lanes: bool
+
+    @classmethod
+    def of(cls, actor: Actor, query: InboxQuery) -> _Shape:
+        return cls(
+            scope=query.scope,
+            status=query.status,
+            sort=query.sort,
+            descending=(query.order or DEFAULT_ORDER[query.sort]) == "desc",
+            filters=tuple(name for name in _FILTERS if getattr(query, name) is not None),
+            overdue=query.overdue,
+            supervisor=actor.has("supervisor"),
+            case_roles=bool(actor.roles & CASE_ROLES),
+            team=actor.team_id is not None,
+            intake=actor.has("intake"),
+            lanes=bool(lanes_for_roles(actor.roles)),
+        )
+
+
+_FILTERS = ("process", "version", "lane", "case_reference", "due_before", "due_after")
+_USERNAME = "username"  # the bind parameters of the inbox statements
+_TEAM = "team_id"
+_LANES = "lanes"
+_GRANTS_AT = "grants_at"  # the wall clock, for break-the-glass expiry (services.access)
+_NOW = "now"
+_OFFSET = "page_offset"
+_LIMIT = "page_limit"
+
+
+def _visibility_branches(shape: _Shape) -> list[ColumnElement[bool]] | None:
     """The SQL form of access.can_see_case, for tasks (keep the two in step): disjoint conditions, one
     per branch of a UNION ALL; None when every case is visible (a supervisor; restricted cases aside).
 
@@ -164,83 +210,77 @@ def _visibility_branches(actor: Actor) -> list[ColumnElement[bool]] | None:
     person may see (the team's through the client_case team index, those where they hold a task through
     the assignee index) and look their tasks up by case_id, instead of reading every open task of the
     lane in the country and joining each to its case."""
-    if actor.has("supervisor"):
+    if shape.supervisor:
         return None
     no_case = HumanTask.case_id.is_(None)  # instances without a case (a model being tested)
-    if not actor.roles & CASE_ROLES:
+    if not shape.case_roles:
         return [no_case]
     holder = aliased(HumanTask, name="held_task")
     cases: list[Select[Any]] = [
-        select(holder.case_id).where(holder.assignee == actor.username, holder.case_id.is_not(None))
+        select(holder.case_id).where(holder.assignee == bindparam(_USERNAME), holder.case_id.is_not(None))
     ]
-    if actor.team_id is not None:
-        cases.append(select(Case.id).where(Case.team_id == actor.team_id))
-    if actor.has("intake"):
+    if shape.team:
+        cases.append(select(Case.id).where(Case.team_id == bindparam(_TEAM)))
+    if shape.intake:
         cases.append(select(Case.id).where(Case.team_id.is_(None)))  # referrals no team owns yet
     visible = union(*cases) if len(cases) > 1 else cases[0]
     return [HumanTask.case_id.in_(visible), no_case]
 
 
-def _workable_lanes(actor: Actor) -> ColumnElement[bool]:
+def _workable_lanes(shape: _Shape) -> ColumnElement[bool]:
     """Lane policy (access.may_work_lane): the lane's roles; a task without a lane goes to its starter.
     The starter is looked up only for lane-less tasks (a correlated EXISTS, not a join of every row)."""
-    lanes = sorted(lanes_for_roles(actor.roles))
     started_by_me = (
         select(ProcessInstance.id)
-        .where(ProcessInstance.id == HumanTask.instance_id, ProcessInstance.started_by == actor.username)
+        .where(ProcessInstance.id == HumanTask.instance_id, ProcessInstance.started_by == bindparam(_USERNAME))
         .exists()
     )
     starter = and_(HumanTask.lane.is_(None), started_by_me)
-    return or_(HumanTask.lane.in_(lanes), starter) if lanes else starter
+    return or_(HumanTask.lane.in_(bindparam(_LANES, expanding=True)), starter) if shape.lanes else starter
 
 
-def _scope_conditions(actor: Actor, query: InboxQuery) -> list[ColumnElement[bool]]:
-    status = HumanTask.status == query.status
-    if query.scope == "mine":
-        mine = HumanTask.assignee if query.status == "open" else HumanTask.completed_by
-        return [status, mine == actor.username]
-    if query.scope == "team":  # need-to-know: _visibility_branches; restricted cases only for their named users
-        conditions = [status, _workable_lanes(actor), hidden_restricted(actor)]
-        if query.status == "open":
+def _scope_conditions(shape: _Shape) -> list[ColumnElement[bool]]:
+    status = HumanTask.status == shape.status
+    username = bindparam(_USERNAME)
+    restricted = hidden_restricted(username, bindparam(_GRANTS_AT))
+    if shape.scope == "mine":
+        mine = HumanTask.assignee if shape.status == "open" else HumanTask.completed_by
+        return [status, mine == username]
+    if shape.scope == "team":  # need-to-know: _visibility_branches; restricted cases only for their named users
+        conditions = [status, _workable_lanes(shape), restricted]
+        if shape.status == "open":
             conditions.append(HumanTask.assignee.is_(None))
         return conditions
-    if not actor.has("supervisor"):
-        raise Forbidden("only a supervisor may list every task")
-    return [status, hidden_restricted(actor)]
+    return [status, restricted]
 
 
-def _filter_conditions(query: InboxQuery, now: datetime) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
-    if query.process is not None:
-        conditions.append(HumanTask.process_id == query.process)
-    if query.version is not None:
-        conditions.append(ProcessVersion.version == query.version)
-    if query.lane is not None:
-        conditions.append(HumanTask.lane == query.lane)
-    if query.case_reference is not None:
-        conditions.append(Case.reference == query.case_reference.strip().upper())
-    if query.due_before is not None:
-        conditions.append(HumanTask.due_at < _aware(query.due_before))
-    if query.due_after is not None:
-        conditions.append(HumanTask.due_at >= _aware(query.due_after))
-    if query.overdue:
-        conditions.append(and_(HumanTask.status == "open", HumanTask.due_at < now))
+def _filter_conditions(shape: _Shape) -> list[ColumnElement[bool]]:
+    columns: dict[str, Any] = {
+        "process": HumanTask.process_id == bindparam("process"),
+        "version": ProcessVersion.version == bindparam("version"),
+        "lane": HumanTask.lane == bindparam("lane"),
+        "case_reference": Case.reference == bindparam("case_reference"),
+        "due_before": HumanTask.due_at < bindparam("due_before"),
+        "due_after": HumanTask.due_at >= bindparam("due_after"),
+    }
+    conditions = [columns[name] for name in shape.filters]
+    if shape.overdue:
+        conditions.append(and_(HumanTask.status == "open", HumanTask.due_at < bindparam(_NOW)))
     return conditions
 
 
-def _ordering(query: InboxQuery, columns: Any = HumanTask) -> list[Any]:
+def _ordering(shape: _Shape, columns: Any = HumanTask) -> list[Any]:
     """ORDER BY terms over `columns`: the task entity or a subquery with the same column names."""
-    descending = (query.order or DEFAULT_ORDER[query.sort]) == "desc"
 
     def direction(column: Any) -> Any:
-        return column.desc() if descending else column.asc()
+        return column.desc() if shape.descending else column.asc()
 
     due_missing = case((columns.due_at.is_(None), 1), else_=0)  # tasks without a deadline go last
-    if query.sort == "priority":
+    if shape.sort == "priority":
         keys = [direction(columns.priority), due_missing, columns.due_at.asc()]
-    elif query.sort == "created":
+    elif shape.sort == "created":
         keys = [direction(columns.created_at)]
-    elif query.sort == "completed":
+    elif shape.sort == "completed":
         keys = [direction(columns.completed_at)]
     else:
         keys = [due_missing, direction(columns.due_at), columns.priority.desc()]
@@ -255,45 +295,78 @@ def list_tasks(svc: Services, actor: Actor, query: InboxQuery) -> InboxPage:
     if not may_use_inbox(actor):
         raise Forbidden("you have no task inbox")
     now = svc.now()
-    page_select, count_select = inbox_statements(actor, query, now)
+    page_select, count_select, values = _prepared(actor, query, now)
     with UnitOfWork(svc.sessions) as uow:
-        page = uow.session.execute(page_select).all()
+        page = uow.session.execute(page_select, values).all()
         total = int(page[0][3]) if page else 0
         if not page and query.page > 1:  # past the last page: the window count had no row to ride on
-            total = uow.session.scalar(count_select) or 0
+            total = uow.session.scalar(count_select, values) or 0
         rows = [row_of(task, reference, version, now) for task, reference, version, _total in page]
     return InboxPage(rows, total, query.page, query.per_page, now)
+
+
+def _prepared(
+    actor: Actor, query: InboxQuery, now: datetime
+) -> tuple[Select[HumanTask, str, int, int], Select[int], dict[str, Any]]:
+    """The (cached) statements for the query's shape and the values of their bind parameters."""
+    if query.scope == "all" and not actor.has("supervisor"):
+        raise Forbidden("only a supervisor may list every task")
+    page, count = _statements(_Shape.of(actor, query))
+    values: dict[str, Any] = {
+        _USERNAME: actor.username,
+        _TEAM: actor.team_id,
+        _LANES: sorted(lanes_for_roles(actor.roles)),
+        _GRANTS_AT: utcnow(),
+        _NOW: now,
+        _OFFSET: (query.page - 1) * query.per_page,
+        _LIMIT: query.per_page,
+        "process": query.process,
+        "version": query.version,
+        "lane": query.lane,
+        "case_reference": query.case_reference.strip().upper() if query.case_reference is not None else None,
+        "due_before": _aware(query.due_before) if query.due_before is not None else None,
+        "due_after": _aware(query.due_after) if query.due_after is not None else None,
+    }
+    return page, count, values
 
 
 def inbox_statements(
     actor: Actor, query: InboxQuery, now: datetime
 ) -> tuple[Select[HumanTask, str, int, int], Select[int]]:
-    """(one page of rows, each with the count of all matching rows; that count alone) for a valid query.
+    """(one page of rows, each with the count of all matching rows; that count alone) for a valid query,
+    with the values bound (bench/inbox EXPLAINs them; list_tasks passes the values at execution)."""
+    page, count, values = _prepared(actor, query, now)
+    return page.params(values), count.params(values)
+
+
+@functools.lru_cache(maxsize=512)
+def _statements(shape: _Shape) -> tuple[Select[HumanTask, str, int, int], Select[int]]:
+    """The page statement and the count statement of one shape.
 
     The page is found narrow first: the matching tasks' ids and sort keys (one UNION ALL branch per
     kind of case a person may see), sorted and cut to the page with `count(*) OVER ()` computed in the
     same pass (one scan instead of a page query and a count query); only the page's rows are then
     read in full and joined to their case and version. bench/inbox EXPLAINs both statements."""
-    common = [*_scope_conditions(actor, query), *_filter_conditions(query, now)]
-    branches = _visibility_branches(actor) if query.scope == "team" else None
+    common = [*_scope_conditions(shape), *_filter_conditions(shape)]
+    branches = _visibility_branches(shape) if shape.scope == "team" else None
     keys = (HumanTask.id, HumanTask.due_at, HumanTask.priority, HumanTask.created_at, HumanTask.completed_at)
     selects = []
     for branch in branches or [true()]:
         one = select(*keys)
-        if query.case_reference is not None:  # the only conditions on joined rows are these two filters
+        if "case_reference" in shape.filters:  # the only conditions on joined rows are these two filters
             one = one.join(Case, Case.id == HumanTask.case_id)
-        if query.version is not None:
+        if "version" in shape.filters:
             one = one.join(ProcessVersion, ProcessVersion.id == HumanTask.version_id)
         selects.append(one.where(*common, branch))
     matching = (union_all(*selects) if len(selects) > 1 else selects[0]).subquery("matching")
     ids = (
         select(matching.c.id, func.count().over().label("total"))
-        .order_by(*_ordering(query, matching.c))
-        .offset((query.page - 1) * query.per_page)
-        .limit(query.per_page)
+        .order_by(*_ordering(shape, matching.c))
+        .offset(bindparam(_OFFSET, type_=Integer))
+        .limit(bindparam(_LIMIT, type_=Integer))
         .subquery("page_ids")
     )
-    page = row_select().join(ids, ids.c.id == HumanTask.id).add_columns(ids.c.total).order_by(*_ordering(query))
+    page = row_select().join(ids, ids.c.id == HumanTask.id).add_columns(ids.c.total).order_by(*_ordering(shape))
     count = select(func.count()).select_from(matching)
     return page, count
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Iterable
 
@@ -12,6 +11,7 @@ from sqlalchemy import select
 
 from services.context import Actor, Services
 from services.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from services.token_cache import token_digest
 from services.uow import UnitOfWork
 from store.models import ROLES, ApiToken, Team, User, UserRole
 
@@ -81,21 +81,30 @@ def issue_token(svc: Services, username: str) -> str:
         user = uow.session.scalars(select(User).where(User.username == username)).first()
         if user is None:
             raise NotFound(f"no user {username}")
-        uow.session.add(ApiToken(user_id=user.id, token_sha256=_digest(token), created_at=svc.now()))
+        uow.session.add(ApiToken(user_id=user.id, token_sha256=token_digest(token), created_at=svc.now()))
         uow.commit()
     return token
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+def cached_token_actor(svc: Services, token: str) -> Actor | None:
+    """The actor of a token resolved in the last few seconds (services.token_cache), without the database."""
+    return svc.tokens.get(token_digest(token))
 
 
 def authenticate_token(svc: Services, token: str) -> Actor:
+    """The token's actor, from the cache or the database; Unauthenticated if unknown, revoked or its user inactive."""
+    digest = token_digest(token)
+    cached = svc.tokens.get(digest)
+    if cached is not None:
+        return cached
+    generation = svc.tokens.generation  # taken before the read: a change committed meanwhile voids it
     with UnitOfWork(svc.sessions) as uow:
-        row = uow.session.scalars(select(ApiToken).where(ApiToken.token_sha256 == _digest(token))).first()
+        row = uow.session.scalars(select(ApiToken).where(ApiToken.token_sha256 == digest)).first()
         if row is None or row.revoked_at is not None or not row.user.active:
             raise Unauthenticated("invalid or revoked token")
-        return actor_of(row.user)
+        actor = actor_of(row.user)
+    svc.tokens.put(digest, actor, generation)
+    return actor
 
 
 def authenticate_password(svc: Services, username: str, password: str) -> Actor:

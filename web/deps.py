@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from services.context import Actor, Services
 from services.errors import Unauthenticated
-from services.users import authenticate_token
+from services.users import authenticate_token, cached_token_actor
 
 
 def get_services(request: Request) -> Services:
@@ -27,7 +27,8 @@ async def current_actor(request: Request, svc: ServicesDep) -> Actor:
         token = header[7:].strip()
         if not token or len(token) > 200:
             raise Unauthenticated("invalid or revoked token")
-        return await run_in_threadpool(authenticate_token, svc, token)
+        cached = cached_token_actor(svc, token)  # no thread hop when the token was seen seconds ago
+        return cached if cached is not None else await run_in_threadpool(authenticate_token, svc, token)
     session_actor = getattr(request.state, "actor", None)
     if isinstance(session_actor, Actor):
         return session_actor
