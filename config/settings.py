@@ -68,6 +68,8 @@ class Settings:
     referrer_webhook_token: str | None = field(default=None, repr=False)
     # Hosts a partner may name in a referral's callback_url (comma-separated); empty: any https host.
     referrer_callback_hosts: tuple[str, ...] = ()
+    # A deployment's decision-letter templates: a file here replaces ours of the same name (processes/letters/).
+    letter_templates_dir: Path | None = None
     project_root: Path = Path(__file__).resolve().parent.parent
 
     @classmethod
@@ -113,6 +115,7 @@ class Settings:
             referrer_callback_hosts=tuple(
                 h.strip().lower() for h in e.get("AUTTAMO_REFERRER_CALLBACK_HOSTS", "").split(",") if h.strip()
             ),
+            letter_templates_dir=Path(e["AUTTAMO_LETTER_TEMPLATES"]) if e.get("AUTTAMO_LETTER_TEMPLATES") else None,
         )
         return settings.resolved()
 

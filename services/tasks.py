@@ -13,6 +13,7 @@ from processes.lanes import roles_for_lane
 from services.access import may_work_lane, require_case_access
 from services.context import Actor, Services
 from services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from services.letters import freeze_on_signing
 from services.projection import audit, data_diff
 from services.runtime import lock_task_instance, restore, run_and_save
 from services.uow import UnitOfWork
@@ -290,6 +291,7 @@ def complete_task(
             element_id=task.bpmn_id,
             details={"changes": data_diff(before, data)},
         )
+        freeze_on_signing(svc, uow.session, actor, task, {**before, **data}, now)  # a decider's signature: the letter
         uow.commit()
         return CompletionResult(
             task.id,
