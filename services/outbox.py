@@ -21,6 +21,7 @@ from services.context import SYSTEM, Services
 from services.errors import Conflict
 from services.messages import deliver_message
 from services.projection import audit, record_incident
+from services.referrer_notifications import REFERRER_MESSAGE, WEBHOOK_KIND, record_outcome, send_webhook
 from services.runtime import lock_instance, restore, run_and_save
 from services.uow import UnitOfWork
 from store.db import is_sqlite
@@ -97,6 +98,11 @@ def _claim(svc: Services, now: datetime) -> Claimed | None:
 def _perform(svc: Services, item: Claimed) -> Any:
     if item.kind == "message":
         return _route_message(svc, item)
+    if item.kind == WEBHOOK_KIND:  # the referrer's yes/no; not a BPMN operation, so no model can aim it elsewhere
+        try:
+            return send_webhook(svc, dict(item.payload or {}), item.key)
+        except PartnerRejected as exc:
+            raise _Permanent(str(exc)) from exc
     handler = svc.handlers.get(item.name)
     if handler is None:
         raise _Permanent(f"no handler for the service operation {item.name!r}")
@@ -114,15 +120,22 @@ def _perform(svc: Services, item: Claimed) -> Any:
 
 
 def _route_message(svc: Services, item: Claimed) -> Any:
-    """An outbound message reaches other instances waiting for it (same correlation)."""
+    """An outbound message reaches other instances waiting for it (same correlation); `notify_referrer`
+    also tells the referrer (services.referrer_notifications)."""
     body = item.payload or {}
+    told = (
+        record_outcome(svc, outbox_id=item.id, payload=body.get("payload")) if item.name == REFERRER_MESSAGE else None
+    )
     try:
         reached = deliver_message(
             svc, SYSTEM, item.name, body.get("payload"), correlations=body.get("correlations") or None
         )
     except Conflict:
         reached = []
-    return {"delivered_to": [i for i in reached if i != item.instance_id]}
+    result: dict[str, Any] = {"delivered_to": [i for i in reached if i != item.instance_id]}
+    if told is not None:
+        result.update(told)
+    return result
 
 
 def _succeed(svc: Services, item: Claimed, result: Any, now: datetime) -> None:

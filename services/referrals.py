@@ -22,6 +22,7 @@ from services.errors import Conflict, Forbidden, InvalidInput
 from services.instances import start_in
 from services.projection import audit
 from services.protection import add_search_keys
+from services.referrer_channels import ChannelSpec, record_channel
 from services.uow import UnitOfWork
 from store.models import Case
 
@@ -48,9 +49,12 @@ def parse_referral(values: Any) -> ReferralDocument:
         raise InvalidInput("the referral is not valid", errors) from exc
 
 
-def submit_referral(svc: Services, actor: Actor, doc: ReferralDocument) -> ReferralReceipt:
+def submit_referral(
+    svc: Services, actor: Actor, doc: ReferralDocument, *, channel: ChannelSpec | None = None
+) -> ReferralReceipt:
     """Create the case (status `referral`, no team yet) and start the latest `client_case` (or `referral`)
-    process if one is deployed."""
+    process if one is deployed. `channel`: how the referrer hears the outcome (services.referrer_channels),
+    recorded in the same transaction."""
     if not actor.has(*REFERRAL_ROLES):
         raise Forbidden("you may not submit referrals")
     now = svc.now()
@@ -82,6 +86,8 @@ def submit_referral(svc: Services, actor: Actor, doc: ReferralDocument) -> Refer
             created_by=actor.username,
         )
         _insert_with_reference(uow, case, now.year)
+        if channel is not None:
+            record_channel(uow.session, case.reference, channel, now)
         add_search_keys(uow.session, case.id, document["client"])  # keyed hashes for duplicate search
         audit(
             uow.session,

@@ -20,7 +20,7 @@ from web.api import (
     statistics,
     tasks,
 )
-from web.pages import error_pages, health
+from web.pages import error_pages, health, refer
 from web.pages.install import install_pages
 from web.security import SecurityMiddleware
 
@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     api.include_router(protection.router)
     app.include_router(api)
     app.include_router(health.router)
+    app.include_router(refer.router)  # the public referral form: no sign-in
     errors.install(app)
     install_pages(app)  # HTML pages, sessions and CSRF; SecurityMiddleware stays outermost
     app.add_middleware(SecurityMiddleware, too_large_page=error_pages.too_large_page)
