@@ -31,14 +31,6 @@ from services.uow import UnitOfWork
 from store.models import AuditEvent, HumanTask, OutboxItem, ProcessInstance
 from web.app import create_app
 
-TASK_RACE_BUG = (
-    "PostgreSQL lost update on tasks: services/tasks.py _workable() and unclaim()/assign() read the task "
-    "with session.get() (no lock), and services/runtime.py lock_task_instance() locks only the instance row "
-    "(with_for_update(of=ProcessInstance)), so claim/draft/complete on one task do not serialise. Fix: lock "
-    "the task row too: lock_task_instance(...).with_for_update(of=(ProcessInstance, HumanTask)) and use it "
-    "(or select(HumanTask).with_for_update()) in _workable, unclaim and assign."
-)
-
 
 @contextmanager
 def live_server(svc: Services) -> Iterator[str]:

@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
-from reliability_kit import TASK_RACE_BUG, check_consistency, completion_counts, live_server
+from reliability_kit import check_consistency, completion_counts, live_server
 from sqlalchemy import select
 from support_api import case_with_flow, deploy_case_flow, user
 
@@ -30,11 +30,6 @@ from store.models import AuditEvent, HumanTask, ProcessInstance
 CLIENTS = 8
 CASES = 3
 OPS_PER_CLIENT = 30
-
-# On PostgreSQL these races are real today (see test_task_races.py, which forces each interleaving
-# and is a strict xfail there). Over HTTP whether a run hits one depends on timing, so here the
-# PostgreSQL runs are a non-strict xfail; the SQLite runs must pass.
-PG_TASK_RACE = "PostgreSQL task lost update (timing-dependent here): " + TASK_RACE_BUG
 
 
 @dataclass
@@ -132,15 +127,9 @@ def _assert_no_server_errors(w: World) -> None:
     assert all('"detail"' in c.body for c in w.calls if c.status == 409)
 
 
-def _pg_race_xfail(request: pytest.FixtureRequest, database_url: str) -> None:
-    if database_url.startswith("postgresql"):
-        request.applymarker(pytest.mark.xfail(strict=False, reason=PG_TASK_RACE))
-
-
 def test_eight_clients_race_to_claim_one_wins_each_task(
-    world: World, database_url: str, request: pytest.FixtureRequest
+    world: World,
 ) -> None:
-    _pg_race_xfail(request, database_url)
     tasks = [t for t, _ in _open_tasks(world.svc, world.instances)]
 
     def body(i: int, client: httpx.Client) -> None:
@@ -167,11 +156,10 @@ def test_eight_clients_race_to_claim_one_wins_each_task(
 
 
 def test_eight_clients_draft_and_complete_the_same_tasks(
-    world: World, database_url: str, request: pytest.FixtureRequest
+    world: World,
 ) -> None:
     """Everyone drafts, completes and drafts again at once on every open task, twice over (register,
     then assess). One completion per task wins; the rest and every late draft get 409."""
-    _pg_race_xfail(request, database_url)
     for _round in ("register", "assess"):
         tasks = _open_tasks(world.svc, world.instances)
         assert len(tasks) == CASES
@@ -205,11 +193,10 @@ def test_eight_clients_draft_and_complete_the_same_tasks(
 
 
 def test_mixed_claim_unclaim_draft_complete_chaos(
-    world: World, database_url: str, request: pytest.FixtureRequest
+    world: World,
 ) -> None:
     """Random operations by eight clients on the same three cases. Afterwards the acknowledged
     operations, replayed in audit order one at a time, must explain the final state."""
-    _pg_race_xfail(request, database_url)
 
     def body(i: int, client: httpx.Client) -> None:
         rng = random.Random(1000 + i)

@@ -3,8 +3,8 @@ read the task row, thread B does its whole use case meanwhile, then A goes on. A
 scheme makes B wait for A (or A see B's change): the outcome must equal some one-at-a-time order.
 
 On SQLite `BEGIN IMMEDIATE` already serialises the writers (B waits on the busy timeout while A is
-held). On PostgreSQL claim/unclaim/save_draft read the task with no row lock and complete_task locks
-only the instance row, so each interleaving below breaks there today (strict xfail, see BUG).
+held). On PostgreSQL claim, unclaim, save_draft and complete_task lock the task row (FOR UPDATE), so
+B waits for A there too; before that fix each interleaving below lost an update on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def _interleave(svc: Services, first: Callable[[], Any], second: Callable[[], An
 
 
 @pytest.fixture
-def task(svc: Services, database_url: str, request: pytest.FixtureRequest) -> str:
+def task(svc: Services) -> str:
     deploy_case_flow(svc)
     for name in ("ann", "bob"):
         user(svc, name, ["intake"], team="A")
