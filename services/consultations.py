@@ -154,10 +154,21 @@ def list_consultations(
         return [_view(actor, row, now) for row in uow.session.scalars(query)]
 
 
-def _changeable(uow: UnitOfWork, actor: Actor, consultation_id: int, now: datetime) -> Consultation:
+def _visible(uow: UnitOfWork, actor: Actor, consultation_id: int) -> Consultation:
     row = uow.session.get(Consultation, consultation_id)
     if row is None or not (actor.has(*LIST_ALL_ROLES) or row.recorded_by == actor.username):
         raise NotFound(f"no consultation {consultation_id}")
+    return row
+
+
+def get_consultation(svc: Services, actor: Actor, consultation_id: int) -> ConsultationView:
+    """One entry the actor may read (NotFound otherwise)."""
+    with UnitOfWork(svc.sessions) as uow:
+        return _view(actor, _visible(uow, actor, consultation_id), svc.now())
+
+
+def _changeable(uow: UnitOfWork, actor: Actor, consultation_id: int, now: datetime) -> Consultation:
+    row = _visible(uow, actor, consultation_id)
     if not _may_change(actor, row, now):
         raise Forbidden(f"only a supervisor may change an entry more than {CORRECTION_HOURS} hours old")
     return row

@@ -39,6 +39,10 @@ class NavItem:
 
 NAV: tuple[tuple[NavItem, frozenset[str]], ...] = (
     (NavItem("/inbox", N_("Inbox"), "nav-inbox"), frozenset()),
+    (
+        NavItem("/consultations", N_("Consultations"), "nav-consultations"),
+        frozenset({"intake", "caseworker", "supervisor"}),
+    ),
     (NavItem("/monitoring", N_("Monitoring"), "nav-monitoring"), frozenset({"supervisor"})),
     (NavItem("/monitoring/instances", N_("Process instances"), "nav-instances"), frozenset({"process_owner"})),
     (NavItem("/processes", N_("Processes"), "nav-processes"), frozenset({"process_owner", "supervisor"})),
