@@ -21,6 +21,7 @@ from services.context import Actor, Services
 from services.documents import DocumentInfo, document_info
 from services.errors import Forbidden, NotFound
 from services.inbox import InboxRow, row_of, row_select
+from services.letters import FACTS_FIELD, SignedDecision, signed_decisions
 from services.protection import redact_for
 from services.uow import UnitOfWork
 from store.models import AuditEvent, Case, Document, HumanTask, ProcessInstance, Team
@@ -72,6 +73,7 @@ class CaseView:
     deadlines: list[Deadline] = field(default_factory=list)
     history: list[HistoryEntry] = field(default_factory=list)
     documents: list[DocumentInfo] = field(default_factory=list)  # metadata only; bytes via get_document
+    signed_decisions: list[SignedDecision] = field(default_factory=list)  # with their decision letters
 
 
 def get_case(svc: Services, actor: Actor, case_id: int, *, via: Via) -> CaseView:
@@ -107,6 +109,7 @@ def get_case(svc: Services, actor: Actor, case_id: int, *, via: Via) -> CaseView
             .options(defer(Document.content))  # the bytes stay in the database until downloaded
             .outerjoin(HumanTask, HumanTask.id == Document.task_id)
             .where(Document.case_id == case.id)
+            .where(Document.field.is_(None) | (Document.field != FACTS_FIELD))  # a letter's inputs, not a file
             .order_by(Document.uploaded_at, Document.id)
             .limit(DOCUMENT_LIMIT)
         ).all()
@@ -130,6 +133,7 @@ def get_case(svc: Services, actor: Actor, case_id: int, *, via: Via) -> CaseView
             deadlines=_deadlines(active, instances, facts),
             history=[_history(e) for e in reversed(events)],
             documents=[document_info(d, title) for d, title in documents],
+            signed_decisions=signed_decisions(uow.session, case),
         )
         record_read(uow.session, actor, case.id, "case", via, at=now)
         uow.commit()

@@ -68,6 +68,8 @@ class SignedDecision:
     decider: str
     language: str  # the case's preferred letter language
     letters: tuple[DocumentInfo, ...] = ()
+    outcome: str | None = None  # admitted | rejected | removed (None: not known until its letter is produced)
+    ground: str | None = None  # the rejection or removal ground
 
 
 @dataclass(frozen=True)
@@ -158,10 +160,22 @@ def signed_decisions(session: Session, case: Case) -> list[SignedDecision]:
         facts_doc = facts_docs.get(task.id)
         if facts_doc is None and not signatures.get(task.id):
             continue  # returned to the drafter, or the client stays: no decision letter
-        language = str(_facts_of(facts_doc)["language"]) if facts_doc else preferred_language({}, client)
+        facts = _facts_of(facts_doc) if facts_doc else {"language": preferred_language({}, client)}
         assert task.completed_at is not None  # completed
         letters = tuple(document_info(d) for d in documents if d.task_id == task.id and d.field != FACTS_FIELD)
-        found.append(SignedDecision(task.id, spec.kind, task.completed_at, task.completed_by or "", language, letters))
+        ground = facts.get("rejection_ground") or facts.get("removal_ground")
+        found.append(
+            SignedDecision(
+                task.id,
+                spec.kind,
+                task.completed_at,
+                task.completed_by or "",
+                str(facts["language"]),
+                letters,
+                facts.get("outcome"),
+                ground,
+            )
+        )
     return found
 
 
@@ -198,9 +212,15 @@ def _presenter(session: Session, task: HumanTask, spec: SigningTask, decided_at:
 
 
 def _build_facts(
-    session: Session, spec: SigningTask, task: HumanTask, case: Case, data: Mapping[str, Any], *, decider: str,
+    session: Session,
+    spec: SigningTask,
+    task: HumanTask,
+    case: Case,
+    data: Mapping[str, Any],
+    *,
+    decider: str,
     decided_at: datetime,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     client = _client(case, data)
     facts = letter_facts(
         spec,
@@ -222,9 +242,16 @@ def _stem(facts: Mapping[str, Any]) -> str:
 
 
 def _store(
-    session: Session, task: HumanTask, field: str, filename: str, content_type: str, content: bytes, *,
-    by: str, now: datetime,
-) -> Document:  # fmt: skip
+    session: Session,
+    task: HumanTask,
+    field: str,
+    filename: str,
+    content_type: str,
+    content: bytes,
+    *,
+    by: str,
+    now: datetime,
+) -> Document:
     row = Document(
         public_id=str(uuid.uuid4()),
         case_id=task.case_id,
@@ -252,9 +279,16 @@ def _render(svc: Services, facts: Mapping[str, Any], lang: str, fmt: LetterForma
 
 
 def _freeze_letter(
-    svc: Services, session: Session, task: HumanTask, facts: Mapping[str, Any], lang: str, fmt: LetterFormat, *,
-    by: str, now: datetime,
-) -> Document:  # fmt: skip
+    svc: Services,
+    session: Session,
+    task: HumanTask,
+    facts: Mapping[str, Any],
+    lang: str,
+    fmt: LetterFormat,
+    *,
+    by: str,
+    now: datetime,
+) -> Document:
     content = _render(svc, facts, lang, fmt, now)
     filename = f"{_stem(facts)}.{lang}.{fmt}"
     return _store(session, task, f"{LETTER_FIELD}.{lang}", filename, CONTENT_TYPES[fmt], content, by=by, now=now)
@@ -277,7 +311,7 @@ def freeze_on_signing(
     try:
         for fmt in ("html", "pdf"):
             stored.append(_freeze_letter(svc, session, task, facts, facts["language"], fmt, by=actor.username, now=now))
-    except Exception:  # noqa: BLE001 - a deployment's template error; the download retries and reports it
+    except Exception:
         log.exception("decision letter for task %s was not rendered; it will be on first download", task.id)
     session.flush()
     audit(

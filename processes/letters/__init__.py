@@ -100,6 +100,11 @@ def preferred_language(data: Mapping[str, Any], client: Mapping[str, Any]) -> st
     return DEFAULT_LANGUAGE
 
 
+def languages_from(first: str) -> list[str]:
+    """Every letter language, `first` (a decision's own) first."""
+    return [first, *(lang for lang in LETTER_LANGUAGES if lang != first)]
+
+
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 

@@ -22,7 +22,7 @@ from services.uow import UnitOfWork
 from store.models import AccessLogEntry, Case, Document
 
 sys.path.append(str(Path(__file__).resolve().parents[1] / "processes"))  # casekit drives the real processes
-from casekit import (  # noqa: E402
+from casekit import (
     World,
     accept_referral,
     admit,
@@ -57,8 +57,15 @@ def pdf_text(data: bytes) -> str:
     return " ".join(shown)
 
 
-def signed(w: World, case_id: int, *, reasoning: str = HOSTILE, outcome: str = "admitted", ground: str | None = None,
-           language: str = "en") -> str:  # fmt: skip
+def signed(
+    w: World,
+    case_id: int,
+    *,
+    reasoning: str = HOSTILE,
+    outcome: str = "admitted",
+    ground: str | None = None,
+    language: str = "en",
+) -> str:
     """Draft a decision on an assessed case and have the decider sign it; returns the decision's id."""
     draft = {"decision": {"outcome": outcome, "rejection_ground": ground, "reasoning": reasoning}}
     complete(w, w.caseworker, case_id, "draft_decision", {**draft, "letter_language": language})
@@ -180,7 +187,10 @@ def test_a_returned_draft_has_no_letter_until_the_decider_signs(w: World) -> Non
     assert decisions_of(w, case_id) == []
     decision_id = signed(w, case_id, reasoning="Longer reasoning.", language="fi")
     assert [d.id for d in decisions_of(w, case_id)] == [decision_id]
-    assert "Longer reasoning." in get_letter(w.svc, w.caseworker, case_id, decision_id, fmt="html", via="api").content.decode()
+    assert (
+        "Longer reasoning."
+        in get_letter(w.svc, w.caseworker, case_id, decision_id, fmt="html", via="api").content.decode()
+    )
 
 
 def test_need_to_know_and_unknown_decisions(w: World) -> None:
@@ -204,9 +214,12 @@ def test_a_removal_letter_names_the_ground_and_the_hearing(w: World) -> None:
     case_id = admit(w)
     advance_to(w, "2026-09-03")
     complete(
-        w, w.caseworker2, case_id, "review_need",
+        w,
+        w.caseworker2,
+        case_id,
+        "review_need",
         {"review_outcome": "propose_removal", "removal_ground": "left_finland", "review_notes": "Moved."},
-    )  # fmt: skip
+    )
     advance_to(w, "2026-09-17", hour=23)
     advance(w, days=0.1)  # the hearing deadline passes without a statement
     assert decisions_of(w, case_id)[-1].kind == "admission"
@@ -231,9 +244,20 @@ def test_a_removal_letter_names_the_ground_and_the_hearing(w: World) -> None:
 def test_a_client_who_stays_gets_no_removal_letter(w: World) -> None:
     case_id = admit(w)
     advance_to(w, "2026-09-03")
-    complete(w, w.caseworker, case_id, "review_need", {"review_outcome": "propose_removal", "removal_ground": "other", "review_notes": "Better."})
-    complete(w, w.caseworker, case_id, "hear_client", {"hearing": {"heard_on": "2026-09-05", "statement_given": True,
-                                                                   "statement": "I still need help."}})  # fmt: skip
+    complete(
+        w,
+        w.caseworker,
+        case_id,
+        "review_need",
+        {"review_outcome": "propose_removal", "removal_ground": "other", "review_notes": "Better."},
+    )
+    complete(
+        w,
+        w.caseworker,
+        case_id,
+        "hear_client",
+        {"hearing": {"heard_on": "2026-09-05", "statement_given": True, "statement": "I still need help."}},
+    )
     complete(w, w.decider, case_id, "decide_removal", {"removal_decision": "continue", "removal_reasoning": "Stays."})
     assert [d.kind for d in decisions_of(w, case_id)] == ["admission"]
 
@@ -259,8 +283,13 @@ def test_a_template_error_does_not_undo_the_signature(w: World, tmp_path: Path) 
     (tmp_path / "decision_admission.fi.html.j2").write_text("{{ facts.no_such_fact }}", encoding="utf-8")
     broken = replace(w.svc, settings=replace(w.svc.settings, letter_templates_dir=tmp_path))
     case_id = assessed(w)
-    complete(w, w.caseworker, case_id, "draft_decision", {"decision": {"outcome": "admitted", "reasoning": "Yes."},
-                                                           "letter_language": "fi"})  # fmt: skip
+    complete(
+        w,
+        w.caseworker,
+        case_id,
+        "draft_decision",
+        {"decision": {"outcome": "admitted", "reasoning": "Yes."}, "letter_language": "fi"},
+    )
     w.svc = broken
     complete(w, w.decider, case_id, "approve_decision", {"approval": "approved"})
     [decision] = decisions_of(w, case_id)

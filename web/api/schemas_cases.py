@@ -10,6 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.access_log import AccessEntry
 from services.cases import CaseView
 from services.documents import DocumentInfo
+from services.letters import SignedDecision
+from web.api.letters import letter_links
 from web.api.schemas_tasks import TaskRow
 
 
@@ -66,6 +68,34 @@ class CaseDocumentRead(BaseModel):
         )
 
 
+class SignedDecisionRead(BaseModel):
+    id: str = Field(description="the decision's id: the decider's signing task")
+    kind: str = Field(description="admission | removal")
+    decided_at: datetime
+    decider: str
+    outcome: str | None = Field(description="admitted | rejected | removed")
+    ground: str | None = Field(description="the rejection ground (no_trafficking | no_need) or the removal ground")
+    language: str = Field(description="the letter's language chosen for the case; others on request")
+    letters: dict[str, dict[str, str]] = Field(
+        description="download links by language, then format (html, pdf); the decision's language first"
+    )
+    documents: list[CaseDocumentRead] = Field(description="the letters frozen so far")
+
+    @classmethod
+    def of(cls, case_id: int, d: SignedDecision) -> SignedDecisionRead:
+        return cls(
+            id=d.id,
+            kind=d.kind,
+            decided_at=d.decided_at,
+            decider=d.decider,
+            outcome=d.outcome,
+            ground=d.ground,
+            language=d.language,
+            letters=letter_links(case_id, d.id, d.language),
+            documents=[CaseDocumentRead.of(doc) for doc in d.letters],
+        )
+
+
 class CaseRead(BaseModel):
     id: int
     reference: str
@@ -82,6 +112,9 @@ class CaseRead(BaseModel):
     deadlines: list[DeadlineRead]
     history: list[HistoryRead]
     documents: list[CaseDocumentRead] = Field(description="metadata of the case's documents, oldest first")
+    signed_decisions: list[SignedDecisionRead] = Field(
+        default_factory=list, description="decisions signed by a decider, with their letters (HTML, PDF)"
+    )
 
     @classmethod
     def of(cls, view: CaseView) -> CaseRead:
@@ -101,6 +134,7 @@ class CaseRead(BaseModel):
             deadlines=[DeadlineRead(**d.__dict__) for d in view.deadlines],
             history=[HistoryRead(**h.__dict__) for h in view.history],
             documents=[CaseDocumentRead.of(d) for d in view.documents],
+            signed_decisions=[SignedDecisionRead.of(view.id, d) for d in view.signed_decisions],
         )
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from services.cases import CLIENT_FIELDS, get_case
+from web.api.letters import letter_links
 from web.i18n import N_
 from web.pages.common import ActorPage, ServicesDep, TemplatesDep
 
@@ -31,5 +32,6 @@ assert set(CLIENT_LABELS) == set(CLIENT_FIELDS)
 def case_page(request: Request, case_id: int, actor: ActorPage, svc: ServicesDep, templates: TemplatesDep) -> Response:
     case = get_case(svc, actor, case_id, via="page")
     client = [(CLIENT_LABELS[k], case.client.get(k)) for k in CLIENT_FIELDS if case.client.get(k) not in (None, "", [])]
-    context = {"case": case, "client": client, "actor": actor}
+    letters = [(d, letter_links(case.id, d.id, d.language)) for d in case.signed_decisions]
+    context = {"case": case, "client": client, "actor": actor, "letters": letters}
     return templates.render(request, "cases/case.html.j2", context)
