@@ -94,7 +94,7 @@ async def submit_referral_form(request: Request, svc: ServicesDep, templates: Te
     def tr(message: str, **params: object) -> str:
         return templates.tr(request, message, **params)
 
-    doc, errors = build_document(values, svc.now().date(), tr)
+    doc, errors = build_document(values, svc.now().date(), tr, request_language(request))
     if doc is None:
         return _form_page(request, templates, values, errors, status_code=422)
     try:

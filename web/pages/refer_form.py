@@ -15,6 +15,7 @@ from typing import Any
 from babel import Locale
 from pydantic import ValidationError
 
+from forms import storable_errors
 from processes.codelists import CodeSetName, code_set
 from processes.iso_codes import ISO_639_1, ISO_3166_ALPHA2, USER_ASSIGNED_COUNTRIES
 from processes.referral_document import ReferralDocument
@@ -128,9 +129,12 @@ def document_values(values: Mapping[str, Any], today: dt.date) -> dict[str, Any]
 
 
 def build_document(
-    values: Mapping[str, Any], today: dt.date, tr: Translate
+    values: Mapping[str, Any], today: dt.date, tr: Translate, lang: str
 ) -> tuple[ReferralDocument | None, dict[str, str]]:
     """The validated document, or None and {field: message} (in the page's language)."""
+    unstorable = storable_errors(dict(values), lang=lang)  # NUL, lone surrogates: no database keeps them
+    if unstorable:
+        return None, {path.split(".")[0]: message for path, message in unstorable.items()}
     errors: dict[str, str] = {}
     if not values["consent_given"]:
         errors["consent_given"] = tr(N_("A referral needs the consent of the person referred."))
