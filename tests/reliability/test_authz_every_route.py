@@ -26,7 +26,8 @@ from fastapi.testclient import TestClient
 from support import files_of
 from support_api import actor, case_with_flow, deploy_case_flow, open_task, referral, team_id, to_assess
 
-from services.context import Services
+from services.consultations import ConsultationInput, record_consultation
+from services.context import Actor, Services
 from services.documents import store_document
 from services.inbox import InboxQuery, save_filter
 from services.tasks import claim, complete_task
@@ -743,6 +744,47 @@ MATRIX.update(
         ("GET", "/api/v1/cases/{case_id}/subject-export"): (
             _api_cell("GET", "/api/v1/cases/{case_id}/subject-export"),
             api(200, SUPERVISOR),
+        ),
+    }
+)
+
+
+# --- the anonymous-consultation log (tests/web/test_consultations.py has the behaviour) ----------------
+CONSULTATION = {"consulted_on": "2026-03-01", "referrer_type": "police", "topic": "safety", "outcome": "advice_given"}
+
+
+def _consultation_cell(suffix: str) -> Cell:
+    """POST to a fresh entry recorded by u_intake: its recorder and supervisors may change it."""
+
+    def cell(w: World, role: str) -> httpx.Response:
+        recorder = Actor(w.names["intake"], frozenset({"intake"}))
+        entry = record_consultation(w.svc, recorder, ConsultationInput(None, "police", "safety", "advice_given"))
+        return w.post_page(role, f"/consultations/{entry.id}{suffix}", CONSULTATION)
+
+    return cell
+
+
+CONSULTATION_PAGE = {"intake", "caseworker", "supervisor"}
+MATRIX.update(
+    {
+        ("GET", "/api/v1/consultations"): (_api_cell("GET", "/api/v1/consultations"), api(200, CONSULTATION_PAGE)),
+        ("POST", "/api/v1/consultations"): (
+            _api_cell("POST", "/api/v1/consultations", CONSULTATION),
+            api(201, {"intake", "caseworker"}),
+        ),
+        ("GET", "/consultations"): (_page_cell("GET", "/consultations"), page(200, CONSULTATION_PAGE)),
+        ("POST", "/consultations"): (
+            _page_cell("POST", "/consultations", CONSULTATION),
+            page(303, {"intake", "caseworker"}),
+        ),
+        # a caseworker does not see another's entry (404); roles without the page are refused first (403)
+        ("POST", "/consultations/{consultation_id}"): (
+            _consultation_cell(""),
+            row("403 303 404 403 303 403 403 403 303"),
+        ),
+        ("POST", "/consultations/{consultation_id}/delete"): (
+            _consultation_cell("/delete"),
+            row("403 303 404 403 303 403 403 403 303"),
         ),
     }
 )
