@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from sqlalchemy import select
 
 from cli.demo_cases import seed_cases
+from cli.demo_consultations import seed_consultations
 from cli.main import collect_files
 from config import Settings
 from services.context import SYSTEM, Services
@@ -60,6 +61,7 @@ def seed_demo(svc: Services) -> Iterator[str]:
         add_user(svc, username, [role], password=password, team=team, display_name=username.title())
         yield f"user {username} ({role})"
     yield f"demo users' password: {password}  (kept in var/demo-password.txt; AUTTAMO_DEMO_PASSWORD overrides)"
+    yield from seed_consultations(svc, "intake")
     root = svc.settings.project_root
     paths = [str(p) for p in (root / "bpmn", root / "forms" / "schemas") if p.is_dir()]
     files = collect_files(paths) if paths else []

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 from support import CASEWORKER, INTAKE, SUPERVISOR, FakeClock
 
+from cli.demo_consultations import seed_consultations
 from services.consultations import (
     ConsultationInput,
     correct_consultation,
@@ -144,3 +145,15 @@ def test_the_annual_statistics_count_consultations_but_never_as_applications(svc
     assert by_topic["safety"] == "x"  # else child_case = total - safety
     assert published.tables["anonymous_consultations"]["total"] == 8
     assert "anonymous_consultations.by_topic.safety" in published.hidden["secondary"]
+
+
+def test_the_demo_seeds_a_dozen_calls_over_the_past_year_once(svc: Services) -> None:
+    assert list(seed_consultations(svc, "intake")) == ["12 anonymous consultations"]
+    assert list(seed_consultations(svc, "intake")) == []  # only on a database without consultations
+    days = [v.consulted_on for v in list_consultations(svc, SUPERVISOR)]
+    assert len(days) == 12 and max(days) <= date(2026, 3, 2) and min(days) >= date(2025, 3, 2)
+    assert len({d.month for d in days}) >= 10
+    both_years = [
+        annual_statistics(svc, SUPERVISOR, y).tables["anonymous_consultations"]["total"] for y in (2025, 2026)
+    ]
+    assert sum(both_years) == 12 and min(both_years) > 0
