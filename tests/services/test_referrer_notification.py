@@ -1,0 +1,211 @@
+"""The referrer is told "admitted / not admitted" only: the decision process's notify_referrer message,
+run by the outbox, records the outcome for the status page and POSTs it to a partner's webhook with
+retry, back-off, one idempotency key, and an incident when it keeps failing. The real BPMN files and
+engine; the partner is faked at the network edge with httpx.MockTransport."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+from support import SUPERVISOR, FakeClock
+
+from config import Settings
+from services.context import PUBLIC_REFERRER, Actor, Services
+from services.errors import InvalidInput
+from services.incidents import retry_incident
+from services.outbox import run_outbox
+from services.public_referrals import submit_public_referral
+from services.referrals import parse_referral, submit_referral
+from services.referrer_channels import ChannelSpec, partner_channel
+from services.referrer_notifications import record_outcome, referral_status
+from services.uow import UnitOfWork
+from store.models import Case, Incident, OutboxItem, ProcessInstance, ReferrerNotification
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "processes"))  # the kit that drives the processes
+from casekit import World, accept_referral, assess, decide, record_consent, referral_doc, world
+
+CALLBACK = "https://partner.test/referrals/outcome"
+GATEWAY = "https://gateway.test/outcomes"
+PARTNER = Actor("police_api", frozenset({"referrer"}))
+
+
+class Partner:
+    """Answers `statuses` in turn (then the last one again); records every request."""
+
+    def __init__(self, *statuses: int) -> None:
+        self.statuses = statuses or (204,)
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        return httpx.Response(self.statuses[min(len(self.requests), len(self.statuses)) - 1])
+
+    def bodies(self) -> list[Any]:
+        return [json.loads(r.content) for r in self.requests]
+
+
+def _world(svc: Services, clock: FakeClock, partner: Partner, **settings: Any) -> World:
+    svc = replace(svc, http_transport=httpx.MockTransport(partner), settings=replace(svc.settings, **settings))
+    return world(svc, clock)
+
+
+def _refer(w: World, actor: Actor, channel: ChannelSpec | None) -> tuple[int, str]:
+    """Like casekit.refer, from `actor` with its channel: the team takes the case."""
+    receipt = submit_referral(w.svc, actor, parse_referral(referral_doc()), channel=channel)
+    _adopt(w, receipt.case_id)
+    return receipt.case_id, receipt.reference
+
+
+def _adopt(w: World, case_id: int) -> None:
+    with UnitOfWork(w.svc.sessions, write=True) as uow:
+        case = uow.session.get(Case, case_id)
+        assert case is not None
+        case.team_id = w.team_id
+        top = select(ProcessInstance.id).where(ProcessInstance.process_id == "client_case")
+        w.cases[case_id] = uow.session.scalars(top.where(ProcessInstance.case_id == case_id)).one()
+        uow.commit()
+
+
+def _decide(w: World, case_id: int, outcome: str = "admitted", ground: str | None = None) -> None:
+    accept_referral(w, case_id)
+    record_consent(w, case_id)
+    assess(w, case_id)
+    decide(w, case_id, outcome, ground)
+
+
+def _rows(w: World, model: Any) -> list[Any]:
+    with UnitOfWork(w.svc.sessions) as uow:
+        return list(uow.session.scalars(select(model).order_by(model.id)).all())
+
+
+def _webhook_items(w: World) -> list[OutboxItem]:
+    return [item for item in _rows(w, OutboxItem) if item.kind == "webhook"]
+
+
+def test_an_admission_is_recorded_and_posted_to_the_partners_callback(svc: Services, clock: FakeClock) -> None:
+    partner = Partner(204)
+    w = _world(svc, clock, partner)
+    case_id, reference = _refer(w, PARTNER, partner_channel(w.svc.settings, CALLBACK))
+    _decide(w, case_id)
+    assert partner.requests == []  # nothing leaves inside the decision's transaction
+    run_outbox(w.svc)
+    assert [(str(r.url), r.method) for r in partner.requests] == [(CALLBACK, "POST")]
+    assert partner.bodies() == [{"reference": reference, "outcome": "admitted"}]  # yes/no, nothing else
+    (item,) = _webhook_items(w)
+    assert partner.requests[0].headers["idempotency-key"] == item.idempotency_key
+    assert item.status == "done" and item.case_id == case_id
+    (told,) = _rows(w, ReferrerNotification)
+    assert (told.reference, told.outcome, told.notified_at) == (reference, "admitted", clock.now)
+    run_outbox(w.svc)
+    assert len(partner.requests) == 1 and len(_rows(w, ReferrerNotification)) == 1
+
+
+def test_a_rejection_goes_to_the_global_webhook_as_not_admitted(svc: Services, clock: FakeClock) -> None:
+    partner = Partner(200)
+    w = _world(svc, clock, partner, referrer_webhook_url=GATEWAY, referrer_webhook_token="gateway-secret")
+    case_id, reference = _refer(w, PARTNER, partner_channel(w.svc.settings, None))
+    intake_case, _ = _refer(w, w.intake, None)  # intake's own phone referral: no webhook
+    _decide(w, case_id, "rejected", "no_need")
+    _decide(w, intake_case, "rejected", "no_trafficking")
+    run_outbox(w.svc)
+    assert partner.bodies() == [{"reference": reference, "outcome": "not_admitted"}]
+    assert str(partner.requests[0].url) == GATEWAY
+    assert partner.requests[0].headers["authorization"] == "Bearer gateway-secret"
+    assert sorted(n.outcome for n in _rows(w, ReferrerNotification)) == ["not_admitted", "not_admitted"]
+
+
+def test_a_public_form_referral_hears_through_its_status_code_only(svc: Services, clock: FakeClock) -> None:
+    partner = Partner(204)
+    w = _world(svc, clock, partner, referrer_webhook_url=GATEWAY)
+    receipt = submit_public_referral(w.svc, parse_referral(referral_doc()), address="192.0.2.7")
+    with UnitOfWork(w.svc.sessions) as uow:
+        case_id = uow.session.scalars(select(Case.id).where(Case.reference == receipt.reference)).one()
+        assert uow.session.get(Case, case_id).created_by == PUBLIC_REFERRER.username  # type: ignore[union-attr]
+    _adopt(w, case_id)
+    status = referral_status(w.svc, receipt.reference, receipt.status_code, address="192.0.2.7")
+    assert status is not None and status.status == "received"
+    _decide(w, case_id)
+    run_outbox(w.svc)
+    assert partner.requests == [] and _webhook_items(w) == []
+    status = referral_status(w.svc, receipt.reference, receipt.status_code, address="192.0.2.7")
+    assert status is not None and (status.status, status.changed_at) == ("admitted", clock.now)
+    assert referral_status(w.svc, receipt.reference, "WRONG-CODE", address="192.0.2.7") is None
+
+
+def test_a_failing_webhook_is_retried_with_one_key_then_becomes_an_incident(svc: Services, clock: FakeClock) -> None:
+    partner = Partner(503, 503, 503, 204)
+    w = _world(svc, clock, partner)  # the test settings: 3 attempts, back-off 10 s doubling
+    case_id, _reference = _refer(w, PARTNER, partner_channel(w.svc.settings, CALLBACK))
+    _decide(w, case_id)
+    run_outbox(w.svc)
+    (item,) = _webhook_items(w)
+    assert (item.status, item.attempts) == ("pending", 1) and "503" in (item.last_error or "")
+    assert run_outbox(w.svc) == 0  # backing off
+    clock.advance(seconds=11)
+    run_outbox(w.svc)
+    clock.advance(seconds=21)
+    run_outbox(w.svc)
+    (item,) = _webhook_items(w)
+    assert (item.status, item.attempts) == ("failed", 3)
+    assert {r.headers["idempotency-key"] for r in partner.requests} == {item.idempotency_key}
+    (incident,) = [i for i in _rows(w, Incident) if i.outbox_id == item.id]
+    assert incident.status == "open" and "referrer_outcome failed after 3 attempt(s)" in incident.message
+    assert len(_rows(w, ReferrerNotification)) == 1  # the status page knows, whatever the webhook did
+
+    retry_incident(w.svc, SUPERVISOR, incident.id)  # the supervisor retries: the partner is back
+    run_outbox(w.svc)
+    (item,) = _webhook_items(w)
+    assert item.status == "done" and len(partner.requests) == 4
+
+
+def test_a_refused_webhook_is_an_incident_at_once(svc: Services, clock: FakeClock) -> None:
+    partner = Partner(410)
+    w = _world(svc, clock, partner)
+    case_id, _reference = _refer(w, PARTNER, partner_channel(w.svc.settings, CALLBACK))
+    _decide(w, case_id)
+    run_outbox(w.svc)
+    (item,) = _webhook_items(w)
+    assert (item.status, item.attempts, len(partner.requests)) == ("failed", 1, 1)
+    assert any(i.outbox_id == item.id for i in _rows(w, Incident))
+
+
+def test_the_same_message_is_recorded_once(svc: Services, clock: FakeClock) -> None:
+    w = _world(svc, clock, Partner(204))
+    case_id, reference = _refer(w, PARTNER, partner_channel(w.svc.settings, CALLBACK))
+    _decide(w, case_id)
+    (source,) = [i for i in _rows(w, OutboxItem) if i.name == "notify_referrer"]  # thrown, not yet run
+    payload = {"case_reference": reference, "outcome": "admitted"}
+    assert record_outcome(w.svc, outbox_id=source.id, payload=payload) == {"referrer": "admitted", "webhook": True}
+    assert record_outcome(w.svc, outbox_id=source.id, payload=payload) == {"referrer": "already told"}
+    assert record_outcome(w.svc, outbox_id=source.id, payload={"outcome": "maybe"}) == {"referrer": "nothing to tell"}
+    assert len(_rows(w, ReferrerNotification)) == 1 and len(_webhook_items(w)) == 1
+
+
+@pytest.mark.parametrize(
+    ("url", "changes"),
+    [
+        ("http://partner.test/x", {"environment": "production"}),
+        ("ftp://partner.test/x", {}),
+        ("https://user:pw@partner.test/x", {}),
+        ("https:///nohost", {}),
+        ("https://elsewhere.test/x", {"referrer_callback_hosts": ("partner.test",)}),
+        ("https://partner.test/" + "x" * 2000, {}),
+    ],
+)
+def test_callback_urls_are_checked(settings: Settings, url: str, changes: dict[str, Any]) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        partner_channel(replace(settings, **changes), url)
+    assert "callback_url" in refused.value.errors
+
+
+def test_allowed_callback_urls(settings: Settings) -> None:
+    allowed = replace(settings, referrer_callback_hosts=("partner.test",))
+    assert partner_channel(allowed, " https://partner.test/x ").callback_url == "https://partner.test/x"
+    assert partner_channel(settings, "http://partner.test/x").callback_url == "http://partner.test/x"  # not production
