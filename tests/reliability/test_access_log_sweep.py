@@ -51,6 +51,7 @@ def _ids(svc: Services) -> dict[str, Any]:
     return {
         "case_id": case_id,
         "task_id": task,
+        "decision_id": task,  # not a signed decision: 404 (tests/web/test_decision_letter_http.py logs real ones)
         "instance_id": instance,
         "public_id": doc.public_id,
         "filter_id": saved.id,

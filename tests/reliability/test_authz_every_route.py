@@ -418,6 +418,11 @@ MATRIX: dict[tuple[str, str], tuple[Cell, dict[str, int]]] = {
     ("POST", "/api/v1/tasks/{task_id}/documents"): (_api_upload, api(201, {"intake"})),
     ("GET", "/api/v1/documents/{public_id}"): (_api_download, api(200, CASE_READERS)),
     ("GET", "/api/v1/cases/{case_id}"): (_api_read_case, api(200, CASE_READERS)),
+    # A task that is not a decider's signature: case readers learn only that it is no signed decision.
+    ("GET", "/api/v1/cases/{case_id}/decisions/{decision_id}/letter"): (
+        _api_cell("GET", "/api/v1/cases/{case_id}/decisions/{task_id}/letter"),
+        api(404, CASE_READERS),
+    ),
     ("POST", "/api/v1/cases/{case_id}/messages/{name}"): (_api_message, api(200, CASE_READERS)),
     ("GET", "/api/v1/access-log"): (_api_get("/api/v1/access-log"), api(200, {"supervisor"})),
     ("GET", "/api/v1/saved-filters"): (_api_get("/api/v1/saved-filters"), api(200, INBOX_USERS)),
