@@ -21,7 +21,21 @@ from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from typing import Any, Literal, get_args
 
-from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, case, func, or_, select, true, union, union_all
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+    true,
+    union,
+    union_all,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, defer
 
@@ -241,7 +255,7 @@ def _workable_lanes(shape: _Shape) -> ColumnElement[bool]:
 
 def _scope_conditions(shape: _Shape) -> list[ColumnElement[bool]]:
     status = HumanTask.status == shape.status
-    username = bindparam(_USERNAME)
+    username: BindParameter[str] = bindparam(_USERNAME)
     restricted = hidden_restricted(username, bindparam(_GRANTS_AT))
     if shape.scope == "mine":
         mine = HumanTask.assignee if shape.status == "open" else HumanTask.completed_by

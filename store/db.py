@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 _write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("auttamo_write_intent", default=False)
@@ -51,8 +51,26 @@ def make_engine(url: str, *, echo: bool = False, synchronous: str = "FULL") -> E
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() == "postgresql":
+        parsed = without_jit(parsed)
     # hide_parameters: an error's log line must not carry client data from the statement's values
     return create_engine(parsed, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True)
+
+
+def without_jit(url: URL) -> URL:
+    """The URL with `-c jit=off` added to the connection's startup options (unless it sets jit itself).
+
+    PostgreSQL compiles a statement to machine code when its estimated cost passes jit_above_cost
+    (100,000). This application's statements are short lookups whose *estimates* can pass that on big
+    tables even when they read a few thousand rows: the inbox's team view over 1M task rows spent tens
+    of milliseconds compiling for a query that runs in a few. Reports that would profit run seconds,
+    not milliseconds, and gain little on this data; so it is off for every connection. A startup option
+    costs no round trip."""
+    options = url.query.get("options", "")
+    existing = options if isinstance(options, str) else " ".join(options)
+    if "jit" in existing:
+        return url
+    return url.update_query_dict({"options": f"{existing} -c jit=off".strip()})
 
 
 def _configure_sqlite(engine: Engine, synchronous: str) -> None:

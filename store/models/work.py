@@ -22,7 +22,9 @@ class HumanTask(Base):
     __tablename__ = "human_task"
     __table_args__ = (
         Index("ix_human_task_open_lane_due", "status", "lane", "due_at"),
-        Index("ix_human_task_assignee_status", "assignee", "status"),
+        # "My tasks" (assignee, status); the cases where someone holds a task (case_id read from the index
+        # alone); and the team inbox, which probes (NULL, 'open', case_id) once per case its user may see.
+        Index("ix_human_task_assignee_status_case", "assignee", "status", "case_id"),
         Index("ix_human_task_completed_by", "completed_by", "completed_at"),
     )
 
