@@ -107,6 +107,26 @@ def _check_content(content_type: str, content: bytes) -> dict[str, str]:
     return {}
 
 
+def new_document(
+    task: HumanTask, field: str, filename: str | None, content_type: str, content: bytes, by: str, now: datetime
+) -> Document:
+    """A new document row for `field` of `task` (the caller adds it): a fresh random public id, the sha256."""
+    return Document(
+        public_id=str(uuid.uuid4()),
+        case_id=task.case_id,
+        instance_id=task.instance_id,
+        task_id=task.id,
+        field=field,
+        filename=clean_filename(filename),
+        content_type=content_type,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        content=content,
+        uploaded_by=by,
+        uploaded_at=now,
+    )
+
+
 def store_document(
     svc: Services,
     actor: Actor,
@@ -138,19 +158,8 @@ def store_document(
         if schema is not None and field.split(".", 1)[0].split("[", 1)[0] not in form_keys(schema):
             raise InvalidInput("unknown field", {"field": "not a field of this task's form"})
         now = svc.now()
-        row = Document(
-            public_id=str(uuid.uuid4()),
-            case_id=task.case_id,
-            instance_id=task.instance_id,
-            task_id=task.id,
-            field=field,
-            filename=clean_filename(filename),
-            content_type=content_type.split(";", 1)[0].strip().lower(),
-            size=len(content),
-            sha256=hashlib.sha256(content).hexdigest(),
-            content=content,
-            uploaded_by=actor.username,
-            uploaded_at=now,
+        row = new_document(
+            task, field, filename, content_type.split(";", 1)[0].strip().lower(), content, actor.username, now
         )
         uow.session.add(row)
         audit(

@@ -16,10 +16,8 @@ written to the access log in the same transaction.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -41,7 +39,7 @@ from processes.letters import (
 from services.access import CASE_ROLES, require_case_access
 from services.access_log import Via, record_read
 from services.context import Actor, Services
-from services.documents import DocumentInfo, clean_filename, document_info
+from services.documents import DocumentInfo, document_info, new_document
 from services.errors import Conflict, Forbidden, NotFound
 from services.letter_render import render_html, render_pdf
 from services.projection import audit
@@ -252,20 +250,7 @@ def _store(
     by: str,
     now: datetime,
 ) -> Document:
-    row = Document(
-        public_id=str(uuid.uuid4()),
-        case_id=task.case_id,
-        instance_id=task.instance_id,
-        task_id=task.id,
-        field=field,
-        filename=clean_filename(filename),
-        content_type=content_type,
-        size=len(content),
-        sha256=hashlib.sha256(content).hexdigest(),
-        content=content,
-        uploaded_by=by,
-        uploaded_at=now,
-    )
+    row = new_document(task, field, filename, content_type, content, by, now)
     session.add(row)
     return row
 
@@ -311,7 +296,7 @@ def freeze_on_signing(
     try:
         for fmt in ("html", "pdf"):
             stored.append(_freeze_letter(svc, session, task, facts, facts["language"], fmt, by=actor.username, now=now))
-    except Exception:
+    except Exception:  # a deployment's template error: logged here; the first download retries and reports it
         log.exception("decision letter for task %s was not rendered; it will be on first download", task.id)
     session.flush()
     audit(

@@ -210,16 +210,17 @@ def test_need_to_know_and_unknown_decisions(w: World) -> None:
     assert letter_reads(w, case_id) == []  # nothing was read
 
 
-def test_a_removal_letter_names_the_ground_and_the_hearing(w: World) -> None:
+def removal_proposed(w: World, ground: str, by: Actor) -> int:
+    """An admitted client whose first review (due 2026-09-02) proposes removal on `ground`."""
     case_id = admit(w)
     advance_to(w, "2026-09-03")
-    complete(
-        w,
-        w.caseworker2,
-        case_id,
-        "review_need",
-        {"review_outcome": "propose_removal", "removal_ground": "left_finland", "review_notes": "Moved."},
-    )
+    review = {"review_outcome": "propose_removal", "removal_ground": ground, "review_notes": "Reviewed."}
+    complete(w, by, case_id, "review_need", review)
+    return case_id
+
+
+def test_a_removal_letter_names_the_ground_and_the_hearing(w: World) -> None:
+    case_id = removal_proposed(w, "left_finland", w.caseworker2)
     advance_to(w, "2026-09-17", hour=23)
     advance(w, days=0.1)  # the hearing deadline passes without a statement
     assert decisions_of(w, case_id)[-1].kind == "admission"
@@ -242,15 +243,7 @@ def test_a_removal_letter_names_the_ground_and_the_hearing(w: World) -> None:
 
 
 def test_a_client_who_stays_gets_no_removal_letter(w: World) -> None:
-    case_id = admit(w)
-    advance_to(w, "2026-09-03")
-    complete(
-        w,
-        w.caseworker,
-        case_id,
-        "review_need",
-        {"review_outcome": "propose_removal", "removal_ground": "other", "review_notes": "Better."},
-    )
+    case_id = removal_proposed(w, "other", w.caseworker)
     complete(
         w,
         w.caseworker,

@@ -22,7 +22,7 @@ from services.context import Services
 from services.users import issue_token
 
 sys.path.append(str(Path(__file__).resolve().parents[1] / "processes"))  # casekit drives the real processes
-from casekit import TEAM, World, accept_referral, assess, record_consent, refer, world  # noqa: E402
+from casekit import TEAM, World, accept_referral, assess, record_consent, refer, world
 
 Headers = dict[str, str]
 
@@ -150,7 +150,7 @@ def test_who_may_download_and_what_is_not_a_decision(http: Http) -> None:
     case_id = http.assessed()
     draft = {"decision": {"outcome": "admitted", "reasoning": "Yes."}, "letter_language": "en"}
     http.complete(http.carl, case_id, "draft_decision", draft)
-    pending = [r for r in http.client.get("/api/v1/tasks?scope=team", headers=http.dora).json()]
+    pending = http.client.get("/api/v1/tasks?scope=team", headers=http.dora).json()
     [approval] = [r for r in pending if r["name"] == "approve_decision"]
     not_signed = http.client.get(f"/api/v1/cases/{case_id}/decisions/{approval['id']}/letter", headers=http.carl)
     assert not_signed.status_code == 404 and "no signed decision" in not_signed.json()["detail"]
