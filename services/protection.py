@@ -14,7 +14,7 @@
   referral document that is `reception_centre` and the referrer's `phone` and `email` (a shelter
   worker's number leads to the shelter); in forms any address, accommodation or contact field.
 - **Duplicate search**: at referral, keyed hashes (store/crypto.py `keyed_hash`) of the normalised
-  name, the birth date (or year) and both together are stored in `case_search_key`; intake finds
+  name, the birth date (or year), both together and each nationality are stored in `case_search_key`; intake finds
   earlier cases of the same person by hash, with no name in clear anywhere in the database. The
   hash key derives from the current encryption key: after `auttamo keys rotate` run
   `rebuild_search_keys` (the old hashes no longer match).
@@ -302,10 +302,19 @@ def search_values(client: dict[str, Any]) -> dict[str, str]:
     return values
 
 
+def nationality_hashes(client: dict[str, Any]) -> set[str]:
+    """Keyed hashes of the client's known nationalities ("unknown" matches nothing). The value is
+    prefixed so that a nationality's hash can never equal a name's."""
+    codes = [str(c).strip().upper() for c in client.get("nationalities") or [] if str(c).strip().lower() != "unknown"]
+    return set(crypto.keyed_hashes({code: f"nationality|{code}" for code in codes}).values())
+
+
 def add_search_keys(session: Session, case_id: int, client: dict[str, Any]) -> None:
     """Store the keyed hashes of a case's client (called in the referral's transaction)."""
     for kind, digest in crypto.keyed_hashes(search_values(client)).items():
         session.add(CaseSearchKey(case_id=case_id, kind=kind, hash=digest))
+    for digest in nationality_hashes(client):
+        session.add(CaseSearchKey(case_id=case_id, kind="nationality", hash=digest))
 
 
 def rebuild_search_keys(svc: Services) -> int:
@@ -322,9 +331,10 @@ def rebuild_search_keys(svc: Services) -> int:
     return count
 
 
-def find_duplicates(svc: Services, actor: Actor, client: dict[str, Any]) -> list[DuplicateRef]:
+def find_duplicates(svc: Services, actor: Actor, client: dict[str, Any], via: Via = "api") -> list[DuplicateRef]:
     """Earlier cases of the same person by keyed hash: name and birth together, or name alone.
-    Intake and supervisors; restricted cases appear only to their named users."""
+    Intake and supervisors; restricted cases appear only to their named users. The answer reveals
+    that a person is a client, so each case found is written to the access log."""
     if not actor.has(*DUPLICATE_ROLES):
         raise Forbidden("only intake may search for duplicates")
     hashes = crypto.keyed_hashes(search_values(client))
@@ -332,7 +342,7 @@ def find_duplicates(svc: Services, actor: Actor, client: dict[str, Any]) -> list
     if not wanted:
         return []
     found: dict[int, set[str]] = {}
-    with UnitOfWork(svc.sessions) as uow:
+    with UnitOfWork(svc.sessions, write=True) as uow:
         for kind, digest in wanted.items():
             for case_id in uow.session.scalars(
                 select(CaseSearchKey.case_id).where(CaseSearchKey.kind == kind, CaseSearchKey.hash == digest)
@@ -345,4 +355,6 @@ def find_duplicates(svc: Services, actor: Actor, client: dict[str, Any]) -> list
             case = uow.session.get(Case, case_id)
             if case is not None and actor.roles & CASE_ROLES:
                 refs.append(DuplicateRef(case_id, case.reference, sorted(kinds)))
+                record_read(uow.session, actor, case_id, "duplicate search: reference", via, at=svc.now())
+        uow.commit()
     return refs

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from forms import form_keys
+from processes.task_panels import PanelSpec, panels_for
 from services.access import may_work_lane, require_case_access
 from services.access_log import Via, record_read
 from services.context import Actor, Services
@@ -42,6 +43,7 @@ class TaskDetailView:
     is_draft: bool
     draft_saved_at: datetime | None
     read_only: bool = False  # not open any more: shown, never posted
+    panels: tuple[PanelSpec, ...] = ()  # what the page shows beside the form (services/task_panels.py)
 
 
 def check_may_work(session: Session, actor: Actor, task: HumanTask, instance: ProcessInstance) -> None:
@@ -84,8 +86,10 @@ def read_task(svc: Services, actor: Actor, task_id: str, *, via: Via) -> TaskDet
         keys = form_keys(schema) if schema else set()
         values: dict[str, Any] = {}
         instructions: str | None = None
+        panels: tuple[PanelSpec, ...] = ()
         if task.status == "open":
             view = restore(svc, uow, instance).task(task.id, with_data=True)
+            panels = panels_for(view.process_id, task.bpmn_id, view.properties)
             seen = redact_for(uow.session, actor, task.case_id, view.data)  # safe address: services/protection.py
             values = {k: v for k, v in seen.items() if k in keys}
             instructions = render_instructions(view.instructions, seen)
@@ -106,6 +110,7 @@ def read_task(svc: Services, actor: Actor, task_id: str, *, via: Via) -> TaskDet
             is_draft=task.draft is not None,
             draft_saved_at=task.draft_saved_at,
             read_only=task.status != "open",
+            panels=panels,
         )
 
 

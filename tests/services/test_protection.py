@@ -56,7 +56,7 @@ def test_search_keys_find_duplicates_and_the_dump_shows_no_name(svc: Services) -
     _submit(svc, given="Other", family="Person", born="1980-01-01")
     with UnitOfWork(svc.sessions) as uow:
         kinds = sorted(uow.session.scalars(select(CaseSearchKey.kind).where(CaseSearchKey.case_id == first)))
-    assert kinds == ["birth", "name", "name_birth"]
+    assert kinds == ["birth", "name", "name_birth", "nationality"]
     # the same person written differently (case, accents, spacing) is found by hash
     found = find_duplicates(svc, INTAKE, {"given_names": " qwertzu ", "family_name": "YLOJARVINEN", "birth_date": BORN})
     assert [(d.case_id, d.matched) for d in found] == [(first, ["name", "name_birth"])]

@@ -17,6 +17,7 @@ from processes.lanes import roles_for_lane
 from services.context import Actor, Services
 from services.errors import Conflict, InvalidInput
 from services.task_detail import TaskDetailView, read_task
+from services.task_panels import load_panels
 from services.tasks import assign, claim, complete_task, save_draft, unclaim
 from services.users import active_users_with_roles
 from web.flash import flash
@@ -60,6 +61,7 @@ def _page(
         and row.assignee is not None
         and (row.assignee == actor.username or actor.has("supervisor")),
         "can_claim": is_open and row.assignee is None,
+        "panels": load_panels(svc, actor, detail, via="page"),  # e.g. duplicate candidates (processes/task_panels.py)
     }
     return templates.render(request, "tasks/task.html.j2", context, status_code=status_code)
 
