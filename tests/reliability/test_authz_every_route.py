@@ -754,7 +754,7 @@ MATRIX.update(
 )
 
 
-# --- the anonymous-consultation log (tests/web/test_consultations.py has the behaviour) ----------------
+# --- the anonymous-consultation log (tests/web/test_consultations_http.py has the behaviour) -----------
 CONSULTATION = {"consulted_on": "2026-03-01", "referrer_type": "police", "topic": "safety", "outcome": "advice_given"}
 
 

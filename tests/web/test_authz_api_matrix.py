@@ -253,7 +253,7 @@ ELSEWHERE_PREFIXES = (
     "/api/v1/legal-holds",
     "/api/v1/retention",
     "/api/v1/duplicates",
-    "/api/v1/consultations",  # tests/web/test_consultations.py
+    "/api/v1/consultations",  # tests/web/test_consultations_http.py
     "/api/v1/cases/{case_id}/decisions",  # decision letters: tests/web/test_decision_letter_http.py
     "/api/v1/process-instances",
     "/api/v1/monitoring",
