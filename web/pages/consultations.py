@@ -7,10 +7,11 @@ supervisor); deleting asks for confirmation. The services layer decides who may 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import Response
 
 from forms import FieldView
@@ -149,37 +150,58 @@ def consultations_page(
     return _render(request, templates, svc, actor, values=values, errors={}, editing=editing, start=start, end=end)
 
 
-def _posted(
-    consulted_on: str, referrer_type: str, topic: str, outcome: str
-) -> tuple[ConsultationInput, dict[str, str]]:
+@dataclass(frozen=True)
+class Posted:
+    """The quick form as posted: the raw values (shown again on an error) and a date parse error, if any."""
+
+    values: dict[str, str]
+    entry: ConsultationInput
+    errors: dict[str, str]
+
+
+def posted_form(consulted_on: Day = "", referrer_type: Code = "", topic: Code = "", outcome: Code = "") -> Posted:
     errors: dict[str, str] = {}
     day = _day(consulted_on, "consulted_on", errors)
-    return ConsultationInput(day, referrer_type, topic, outcome), errors
+    values = {"consulted_on": consulted_on, "referrer_type": referrer_type, "topic": topic, "outcome": outcome}
+    return Posted(values, ConsultationInput(day, referrer_type, topic, outcome), errors)
+
+
+PostedDep = Annotated[Posted, Depends(posted_form)]
+
+
+def _save(
+    request: Request,
+    templates: Templates,
+    svc: Services,
+    actor: Actor,
+    posted: Posted,
+    consultation_id: int | None,
+) -> Response:
+    """Record a new entry (no id) or correct one; 422 with the form again, or 303 to the list."""
+    try:
+        if posted.errors:
+            raise InvalidInput("the consultation is not valid", posted.errors)
+        if consultation_id is None:
+            record_consultation(svc, actor, posted.entry)
+        else:
+            correct_consultation(svc, actor, consultation_id, posted.entry)
+    except InvalidInput as exc:
+        editing = get_consultation(svc, actor, consultation_id) if consultation_id is not None else None
+        return _render(
+            request, templates, svc, actor, values=posted.values, errors=exc.errors, editing=editing, status_code=422
+        )
+    response = redirect("/consultations")
+    done = N_("Consultation recorded.") if consultation_id is None else N_("Consultation corrected.")
+    flash(request, response, templates.tr(request, done))
+    return response
 
 
 @router.post("/consultations")
 def record_action(
-    request: Request,
-    actor: ActorPage,
-    svc: ServicesDep,
-    templates: TemplatesDep,
-    consulted_on: Day = "",
-    referrer_type: Code = "",
-    topic: Code = "",
-    outcome: Code = "",
+    request: Request, actor: ActorPage, svc: ServicesDep, templates: TemplatesDep, posted: PostedDep
 ) -> Response:
     require_role(actor, *RECORD_ROLES)
-    entry, errors = _posted(consulted_on, referrer_type, topic, outcome)
-    values = {"consulted_on": consulted_on, "referrer_type": referrer_type, "topic": topic, "outcome": outcome}
-    try:
-        if errors:
-            raise InvalidInput("the consultation is not valid", errors)
-        record_consultation(svc, actor, entry)
-    except InvalidInput as exc:
-        return _render(request, templates, svc, actor, values=values, errors=exc.errors, status_code=422)
-    response = redirect("/consultations")
-    flash(request, response, templates.tr(request, "Consultation recorded."))
-    return response
+    return _save(request, templates, svc, actor, posted, None)
 
 
 @router.post("/consultations/{consultation_id}")
@@ -189,26 +211,10 @@ def correct_action(
     actor: ActorPage,
     svc: ServicesDep,
     templates: TemplatesDep,
-    consulted_on: Day = "",
-    referrer_type: Code = "",
-    topic: Code = "",
-    outcome: Code = "",
+    posted: PostedDep,
 ) -> Response:
     require_role(actor, *PAGE_ROLES)
-    entry, errors = _posted(consulted_on, referrer_type, topic, outcome)
-    values = {"consulted_on": consulted_on, "referrer_type": referrer_type, "topic": topic, "outcome": outcome}
-    try:
-        if errors:
-            raise InvalidInput("the consultation is not valid", errors)
-        correct_consultation(svc, actor, consultation_id, entry)
-    except InvalidInput as exc:
-        editing = get_consultation(svc, actor, consultation_id)
-        return _render(
-            request, templates, svc, actor, values=values, errors=exc.errors, editing=editing, status_code=422
-        )
-    response = redirect("/consultations")
-    flash(request, response, templates.tr(request, "Consultation corrected."))
-    return response
+    return _save(request, templates, svc, actor, posted, consultation_id)
 
 
 @router.post("/consultations/{consultation_id}/delete")
