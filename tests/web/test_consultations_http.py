@@ -48,7 +48,8 @@ def test_the_recorder_corrects_and_deletes_on_the_page(svc: Services) -> None:
         entry = row_id.group(1)
         edit = client.get(f"/consultations?edit={entry}")
         assert f'action="/consultations/{entry}"' in edit.text and 'value="safety" selected' in edit.text
-        fixed = post(client, f"/consultations/{entry}", {**fields, "topic": "residence_permit"}, token_from="/consultations")
+        correction = {**fields, "topic": "residence_permit"}
+        fixed = post(client, f"/consultations/{entry}", correction, token_from="/consultations")
         assert fixed.status_code == 303
         assert "Oleskelulupa" in client.get("/consultations").text
         gone = post(client, f"/consultations/{entry}/delete", {}, token_from="/consultations")
@@ -121,7 +122,10 @@ def test_the_statistics_page_shows_the_consultations(svc: Services) -> None:
         published = client.get("/statistics/2026?publish=true").text
         assert 'data-testid="consultations-total">8<' in published
         topics = published[published.index('data-testid="table-consultation-topics"') :]
-        row = '<tr data-key="{}"><th scope="row">{}</th><td class="num"><span class="cell--hidden" data-testid="hidden-cell">'
+        row = (
+            '<tr data-key="{}"><th scope="row">{}</th><td class="num">'
+            + '<span class="cell--hidden" data-testid="hidden-cell">'
+        )
         assert row.format("other", "Muu") + "&lt;5<" in topics
         assert row.format("safety", "Turvallisuus") + "x<" in topics  # else other = total - safety
         csv = client.get("/statistics/2026/export.csv").text
