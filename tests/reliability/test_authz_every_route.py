@@ -795,6 +795,24 @@ MATRIX.update(
 )
 
 
+# --- the public referral form and its status page (tests/web/test_public_referral.py has the behaviour) --
+# Anyone may refer, signed in or not; an empty form is refused for what it lacks, whoever sends it.
+MATRIX.update(
+    {
+        ("GET", "/refer"): (_page_get("/refer"), same(200)),
+        ("POST", "/refer"): (_page_cell("POST", "/refer"), same(422)),
+        ("GET", "/refer/status"): (_page_get("/refer/status"), same(200)),
+        ("POST", "/refer/status"): (_page_cell("POST", "/refer/status"), same(200)),
+    }
+)
+
+# --- the caseworker's record of a withdrawal of consent (tests/web/test_pages_consent_withdrawal.py) ------
+MATRIX[("POST", "/cases/{case_id}/consent-withdrawal")] = (
+    _page_cell("POST", "/cases/{case_id}/consent-withdrawal", {"withdrawn_by": "client", "confirm": "yes"}),
+    page(303, {"caseworker", "supervisor"}),
+)
+
+
 NOT_TO_LOGIN = {("POST", "/logout"), ("POST", "/lang")}  # these redirect anyone, signed in or not
 
 
