@@ -204,6 +204,7 @@ def test_openapi_documents_the_task_api(client: TestClient) -> None:
         "/api/v1/saved-filters/{filter_id}",
     ):
         assert path in paths, path
-    assert {"TaskRow", "TaskRead", "CaseRead", "ReferralDocument", "CompletionRead"} <= set(
-        doc["components"]["schemas"]
-    )
+    assert {"TaskRow", "TaskRead", "CaseRead", "PartnerReferral", "CompletionRead"} <= set(doc["components"]["schemas"])
+    # the referral body is the referral document (DESIGN.md section 4) plus a partner's optional callback URL
+    referral = doc["components"]["schemas"]["PartnerReferral"]["properties"]
+    assert {"referrer", "client", "consent", "residence_status", "callback_url"} <= set(referral)
