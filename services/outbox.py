@@ -189,7 +189,7 @@ def _fail(svc: Services, item: Claimed, error: str, now: datetime, *, permanent:
             record_incident(
                 uow.session,
                 instance,
-                "service_call",
+                "notification" if item.kind == WEBHOOK_KIND else "service_call",
                 None,
                 f"{item.name} failed after {item.attempts} attempt(s): {error}",
                 now,

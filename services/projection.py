@@ -223,9 +223,15 @@ def record_incident(
         created_at=now,
     )
     session.add(incident)
-    if kind != "tree_depth":
+    if kind not in NON_BLOCKING_INCIDENTS:
         row.status = "error"
     return incident
+
+
+# Incidents a supervisor must see that do not stop the process: a warning (tree depth) or a failed
+# notification to someone outside (the referrer's webhook), which nothing in the process waits for.
+# Blocking ones put the instance in "error", where its timers no longer fire.
+NON_BLOCKING_INCIDENTS = frozenset({"tree_depth", "notification"})
 
 
 def resolve_incidents(

@@ -12,6 +12,7 @@ from support import OWNER, SUPERVISOR, FakeClock, files_of
 from services.context import Services
 from services.deploy import deploy
 from services.incidents import retry_incident
+from services.instance_admin import suspend_instance
 from services.instances import get_instance, start_instance
 from services.outbox import run_outbox
 from services.uow import UnitOfWork
@@ -107,3 +108,39 @@ def test_network_error_is_retried(svc: Services, clock: FakeClock) -> None:
     item = _outbox(svc)
     assert (item.status, item.attempts) == ("pending", 1)
     assert "unreachable" in (item.last_error or "")
+
+
+def _fail_for_good(svc: Services, clock: FakeClock) -> tuple[int, int]:
+    instance_id = _start(svc)
+    for _ in range(3):
+        run_outbox(svc)
+        clock.advance(minutes=5)
+    (incident,) = get_instance(svc, SUPERVISOR, instance_id).incidents
+    return instance_id, incident["id"]
+
+
+def test_a_retry_does_not_resume_a_suspended_instance(svc: Services, clock: FakeClock) -> None:
+    svc = replace(svc, http_transport=httpx.MockTransport(FlakyPartner(failures=3)))
+    instance_id, incident_id = _fail_for_good(svc, clock)
+    suspend_instance(svc, SUPERVISOR, instance_id, reason="waiting for the police to answer")
+    assert retry_incident(svc, SUPERVISOR, incident_id) == "suspended"  # the call is retried, the hold stays
+    assert run_outbox(svc) == 1 and _outbox(svc).status == "done"
+    assert get_instance(svc, SUPERVISOR, instance_id).status == "suspended"
+
+
+def test_a_retry_answers_its_own_incident_and_the_instance_stays_stopped_by_another(
+    svc: Services, clock: FakeClock
+) -> None:
+    svc = replace(svc, http_transport=httpx.MockTransport(FlakyPartner(failures=99)))
+    instance_id, incident_id = _fail_for_good(svc, clock)
+    with UnitOfWork(svc.sessions, write=True) as uow:  # a second failed call of the same instance
+        first = uow.session.get(Incident, incident_id)
+        assert first is not None
+        uow.session.add(
+            Incident(instance_id=instance_id, case_id=None, kind="service_call", message="other", created_at=clock.now)
+        )
+        uow.commit()
+    assert retry_incident(svc, SUPERVISOR, incident_id) == "error"
+    with UnitOfWork(svc.sessions) as uow:
+        statuses: dict[int, str] = dict(uow.session.execute(select(Incident.id, Incident.status)).all())
+    assert statuses[incident_id] == "resolved" and sorted(statuses.values()) == ["open", "resolved"]

@@ -157,7 +157,10 @@ def test_a_failing_webhook_is_retried_with_one_key_then_becomes_an_incident(svc:
     assert {r.headers["idempotency-key"] for r in partner.requests} == {item.idempotency_key}
     (incident,) = [i for i in _rows(w, Incident) if i.outbox_id == item.id]
     assert incident.status == "open" and "referrer_outcome failed after 3 attempt(s)" in incident.message
+    assert incident.kind == "notification"
     assert len(_rows(w, ReferrerNotification)) == 1  # the status page knows, whatever the webhook did
+    # Nothing in the case waits for the partner: its process is not stopped, its timers still fire.
+    assert {i.status for i in _rows(w, ProcessInstance) if i.case_id == case_id} <= {"running", "completed"}
 
     retry_incident(w.svc, SUPERVISOR, incident.id)  # the supervisor retries: the partner is back
     run_outbox(w.svc)
