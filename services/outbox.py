@@ -25,7 +25,7 @@ from services.referrer_notifications import REFERRER_MESSAGE, WEBHOOK_KIND, reco
 from services.runtime import lock_instance, restore, run_and_save
 from services.uow import UnitOfWork
 from store.db import is_sqlite
-from store.models import OutboxItem
+from store.models import OutboxItem, ProcessInstance
 
 LEASE = timedelta(minutes=2)
 
@@ -68,9 +68,17 @@ def run_outbox(svc: Services, *, now: datetime | None = None, limit: int = 50) -
 
 def _claim(svc: Services, now: datetime) -> Claimed | None:
     with UnitOfWork(svc.sessions, write=True) as uow:
+        # A suspended instance is on hold: its service calls wait (a partner's answer would move the
+        # process on); notifications and messages to others still go out.
+        on_hold = (
+            select(ProcessInstance.id)
+            .where(ProcessInstance.id == OutboxItem.instance_id, ProcessInstance.status == "suspended")
+            .exists()
+        )
         query = (
             select(OutboxItem)
             .where(OutboxItem.status == "pending", OutboxItem.next_attempt_at <= now)
+            .where(~(on_hold & (OutboxItem.kind == "service_call")))
             .order_by(OutboxItem.next_attempt_at, OutboxItem.id)
             .limit(1)
         )

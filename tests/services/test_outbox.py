@@ -12,7 +12,7 @@ from support import OWNER, SUPERVISOR, FakeClock, files_of
 from services.context import Services
 from services.deploy import deploy
 from services.incidents import retry_incident
-from services.instance_admin import suspend_instance
+from services.instance_admin import resume_instance, suspend_instance
 from services.instances import get_instance, start_instance
 from services.outbox import run_outbox
 from services.uow import UnitOfWork
@@ -123,9 +123,12 @@ def test_a_retry_does_not_resume_a_suspended_instance(svc: Services, clock: Fake
     svc = replace(svc, http_transport=httpx.MockTransport(FlakyPartner(failures=3)))
     instance_id, incident_id = _fail_for_good(svc, clock)
     suspend_instance(svc, SUPERVISOR, instance_id, reason="waiting for the police to answer")
-    assert retry_incident(svc, SUPERVISOR, incident_id) == "suspended"  # the call is retried, the hold stays
-    assert run_outbox(svc) == 1 and _outbox(svc).status == "done"
+    assert retry_incident(svc, SUPERVISOR, incident_id) == "suspended"  # the call is queued again, the hold stays
+    assert run_outbox(svc) == 0 and _outbox(svc).status == "pending"  # on hold: the partner is not called
     assert get_instance(svc, SUPERVISOR, instance_id).status == "suspended"
+    resume_instance(svc, SUPERVISOR, instance_id, reason="the police answered")
+    assert run_outbox(svc) == 1 and _outbox(svc).status == "done"
+    assert get_instance(svc, SUPERVISOR, instance_id).active_elements == ["confirm"]
 
 
 def test_a_retry_answers_its_own_incident_and_the_instance_stays_stopped_by_another(
