@@ -59,6 +59,7 @@ class Settings:
     login_window_minutes: int = 15  # failed sign-ins are counted over this window
     login_max_failures_per_user: int = 5
     login_max_failures_per_address: int = 20
+    sign_in_log_days: int = 90  # sign-in attempts are kept this long (each user's last success always)
     # The public referral form and its status page: submissions / look-ups per client address and window.
     public_referral_window_minutes: int = 10
     public_referral_max_per_address: int = 5
@@ -107,6 +108,7 @@ class Settings:
             login_window_minutes=int(e.get("AUTTAMO_LOGIN_WINDOW_MINUTES", "15")),
             login_max_failures_per_user=int(e.get("AUTTAMO_LOGIN_MAX_FAILURES_PER_USER", "5")),
             login_max_failures_per_address=int(e.get("AUTTAMO_LOGIN_MAX_FAILURES_PER_ADDRESS", "20")),
+            sign_in_log_days=int(e.get("AUTTAMO_SIGN_IN_LOG_DAYS", "90")),
             public_referral_window_minutes=int(e.get("AUTTAMO_PUBLIC_REFERRAL_WINDOW_MINUTES", "10")),
             public_referral_max_per_address=int(e.get("AUTTAMO_PUBLIC_REFERRAL_MAX_PER_ADDRESS", "5")),
             referral_status_max_per_address=int(e.get("AUTTAMO_REFERRAL_STATUS_MAX_PER_ADDRESS", "10")),

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import timedelta
 
 from services.context import Services
+from services.housekeeping import sweep
 from services.outbox import run_outbox
 from services.retention import run_daily_erasure
 from services.timers import fire_due_timers
 
 log = logging.getLogger("auttamo.worker")
+SWEEP_EVERY = timedelta(hours=1)  # expired sessions and old sign-in records (services/housekeeping.py)
 
 
 def work_once(svc: Services) -> tuple[int, int]:
@@ -23,8 +26,12 @@ def work_once(svc: Services) -> tuple[int, int]:
 def run_worker(svc: Services, stop: threading.Event) -> None:
     """Loop until `stop` is set. Errors are logged and the loop goes on: one bad instance must not
     stop every other case's timers."""
+    next_sweep = svc.now()
     while not stop.is_set():
         _daily_erasure(svc)
+        if svc.now() >= next_sweep:
+            _housekeeping(svc)
+            next_sweep = svc.now() + SWEEP_EVERY
         try:
             fired, sent = work_once(svc)
         except Exception:
@@ -48,3 +55,15 @@ def _daily_erasure(svc: Services) -> None:
         return
     if erased is not None:
         log.info("daily erasure: %d case(s) erased", erased)
+
+
+def _housekeeping(svc: Services) -> None:
+    try:
+        swept = sweep(svc)
+    except Exception:
+        log.exception("housekeeping failed")
+        return
+    if swept.sessions or swept.sign_in_attempts:
+        log.info(
+            "housekeeping: %d expired session(s), %d old sign-in record(s)", swept.sessions, swept.sign_in_attempts
+        )
