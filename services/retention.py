@@ -51,6 +51,8 @@ from store.models import (
     MessageSubscription,
     OutboxItem,
     ProcessInstance,
+    ReferrerChannel,
+    ReferrerNotification,
     RetentionRun,
     StatRecord,
 )
@@ -144,6 +146,10 @@ def _erase_case(session: Session, case: Case, candidate: ErasureCandidate, actor
         gone("process_instance", delete(ProcessInstance).where(of_instances))
     gone("case_search_key", delete(CaseSearchKey).where(CaseSearchKey.case_id == case.id))
     gone("case_access", delete(CaseAccess).where(CaseAccess.case_id == case.id))
+    # How the referrer heard back: a callback address names the referrer's organisation and the
+    # status page would still confirm that this reference was a referral; neither outlives the case.
+    gone("referrer_channel", delete(ReferrerChannel).where(ReferrerChannel.reference == case.reference))
+    gone("referrer_notification", delete(ReferrerNotification).where(ReferrerNotification.reference == case.reference))
     session.execute(update(Disclosure).where(Disclosure.case_id == case.id).values(payload_summary={}))
     session.execute(update(LegalHold).where(LegalHold.case_id == case.id).values(reason=""))
     if crypto.ring() is not None:  # the audit table accepts only a sealed value as its one permitted change

@@ -14,7 +14,16 @@ from services.retention import place_hold, preview, release_hold, run_daily_eras
 from services.stat_projection import project_case_facts
 from services.statistics import annual_statistics
 from services.uow import UnitOfWork
-from store.models import AuditEvent, Case, ErasureRecord, HumanTask, ProcessInstance, StatRecord
+from store.models import (
+    AuditEvent,
+    Case,
+    ErasureRecord,
+    HumanTask,
+    ProcessInstance,
+    ReferrerChannel,
+    ReferrerNotification,
+    StatRecord,
+)
 
 ADMIN = Actor("adam", frozenset({"admin"}))
 STATS = Actor("stella", frozenset({"statistician"}))
@@ -47,6 +56,12 @@ def test_erasure_after_the_period_removes_personal_data_and_keeps_the_statistics
     svc: Services, clock: FakeClock
 ) -> None:
     case_id = _closed_case(svc, clock, "AUT-2026-000901")
+    with UnitOfWork(svc.sessions, write=True) as uow:  # the referrer heard back through a callback
+        uow.session.add(
+            ReferrerChannel(reference="AUT-2026-000901", channel="partner_api", callback_url="https://ngo.test/cb")
+        )
+        uow.session.add(ReferrerNotification(reference="AUT-2026-000901", outcome="admitted", notified_at=clock.now))
+        uow.commit()
     before = annual_statistics(svc, STATS, 2026).tables
     assert before["applications"]["total"] == 1  # the case is counted
     assert preview(svc, ADMIN) == [] and run_erasure(svc, ADMIN) == []  # not due yet
@@ -69,6 +84,7 @@ def test_erasure_after_the_period_removes_personal_data_and_keeps_the_statistics
         assert record.case_id == case_id and record.rule == "client_case_5y" and record.counts["process_instance"] == 1
         assert "Example" not in str(record.counts)
     assert _count(svc, ProcessInstance, case_id=case_id) == 0 and _count(svc, HumanTask, case_id=case_id) == 0
+    assert _count(svc, ReferrerChannel) == 0 and _count(svc, ReferrerNotification) == 0
     assert _count(svc, StatRecord) == 1 and _count(svc, StatRecord, case_id=case_id) == 0
     assert annual_statistics(svc, STATS, 2026).tables == before  # past statistics identical
     assert access_rows(svc, case_id=case_id)  # the access log stays (it holds no client data)
