@@ -205,8 +205,25 @@ def lint_process_files(
                     )
             for container in (process, *process.iter(*(f"{_B}{n}" for n in CONTAINERS))):
                 _check_loops(container, report)
+            _check_event_subprocess_starts(process, report)
         issues.extend(sorted(report.issues, key=lambda i: i.line or 0))
     return issues
+
+
+def _check_event_subprocess_starts(process: etree._Element, report: _Findings) -> None:
+    """SpiffWorkflow 3.2 never waits for the message that starts an event sub-process (it is missing
+    from waiting_events(), and sending it fails), so such a model would deploy and silently never react."""
+    for sub in process.iter(f"{_B}subProcess"):
+        if sub.get("triggeredByEvent") != "true":
+            continue
+        for start in sub.iterchildren(f"{_B}startEvent"):
+            if next(start.iterchildren(f"{_B}messageEventDefinition"), None) is not None:
+                report(
+                    start,
+                    "event-subprocess-message",
+                    f'Event sub-process "{_label(sub)}" starts on a message, which this engine does not '
+                    "receive. Attach a message boundary event to the activity it should interrupt instead.",
+                )
 
 
 class _Findings:

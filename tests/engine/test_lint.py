@@ -373,6 +373,24 @@ def test_unknown_event_definition_and_choreography_are_unsupported() -> None:
     assert found(lint(root)) == [("element-unsupported", "chor"), ("element-unsupported", "link")]
 
 
+def test_event_subprocess_started_by_a_message_is_refused() -> None:
+    """SpiffWorkflow 3.2 never lists such a start in waiting_events() and fails on the message: the model
+    would deploy and silently never react. A timer start in an event sub-process is fine."""
+
+    def event_subprocess(sid: str, definition: str) -> str:
+        return (
+            f'<bpmn:subProcess id="{sid}" triggeredByEvent="true"><bpmn:startEvent id="{sid}_start">{definition}'
+            f'</bpmn:startEvent><bpmn:endEvent id="{sid}_end"/>{flows(f"{sid}_start>{sid}_end")}</bpmn:subProcess>'
+        )
+
+    message = '<bpmn:messageEventDefinition id="md" messageRef="stop"/>'
+    timer = '<bpmn:timerEventDefinition><bpmn:timeDuration>"P1D"</bpmn:timeDuration></bpmn:timerEventDefinition>'
+    body = event_subprocess("on_message", message) + event_subprocess("on_timer", timer)
+    issues = lint(tree(body, top='<bpmn:message id="stop" name="stop"/>'))
+    assert found(issues) == [("event-subprocess-message", "on_message_start")]
+    assert "boundary event" in issues[0].message and issues[0].severity == "error"
+
+
 def test_foreign_extensions_are_ignored() -> None:
     body = (
         '<bpmn:scriptTask id="s"><bpmn:extensionElements><spiffworkflow:preScript>x = 1'
