@@ -83,12 +83,18 @@ def empty_commit(svc: Services, n: int) -> Samples:
     return samples
 
 
-def run_services(svc: Services, workload: Workload, instances: int) -> dict[str, Any]:
+def deploy_workload(svc: Services, workload: Workload) -> None:
     deploy(svc, OWNER, files(workload))
+
+
+def run_services(svc: Services, workload: Workload, instances: int, *, warm: int = 10) -> dict[str, Any]:
+    """Start `instances` instances and complete every task of each (after `warm` uncounted ones).
+    The workload is deployed first unless it already is."""
+    _ensure_deployed(svc, workload)
     start, complete = Samples("start->first task"), Samples("task completion")
     mid_sizes: list[int] = []
-    for i in range(instances + 10):  # the first 10 warm the caches and are not counted
-        counted = i >= 10
+    for i in range(instances + warm):  # the first `warm` warm the caches and are not counted
+        counted = i >= warm
         begin = time.perf_counter_ns()
         info = start_instance(svc, OWNER, workload.process_id, dict(workload.start_data))
         if counted:
@@ -106,6 +112,15 @@ def run_services(svc: Services, workload: Workload, instances: int) -> dict[str,
                     assert row is not None
                     mid_sizes.append(row.state_size)
     return {"start": start, "complete": complete, "state_bytes_mid": int(sum(mid_sizes) / len(mid_sizes))}
+
+
+def _ensure_deployed(svc: Services, workload: Workload) -> None:
+    from services.deploy import latest_version
+
+    with UnitOfWork(svc.sessions) as uow:
+        if latest_version(uow, workload.process_id) is not None:
+            return
+    deploy_workload(svc, workload)
 
 
 def sustained(svc: Services, workload: Workload, seconds: float) -> dict[str, float]:

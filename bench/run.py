@@ -10,6 +10,8 @@ import json
 import os
 import tempfile
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from sqlalchemy import create_engine, text
 from bench import bare_spiff
 from bench.engine_bench import CASE_FLOW, THREE_USER_TASKS, WORKLOADS, build, empty_commit, run_services, sustained
 from bench.stats import table
+from services.context import Services
 
 PG = os.environ.get("AUTTAMO_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -32,6 +35,26 @@ def _pg_url() -> tuple[str, str]:
 def _drop(schema: str) -> None:
     with create_engine(PG, isolation_level="AUTOCOMMIT").connect() as conn:
         conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+
+
+@contextmanager
+def bench_services(postgres: bool, name: str) -> Iterator[Services]:
+    """Migrated services on a fresh SQLite file under var/ (a durable commit must reach a real file
+    system, not /tmp) or in a fresh PostgreSQL schema; dropped afterwards."""
+    var = Path(__file__).resolve().parent.parent / "var"
+    var.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=var) as tmp:
+        schema = None
+        url = f"sqlite:///{tmp}/{name}.sqlite3"
+        if postgres:
+            url, schema = _pg_url()
+        svc = build(url)
+        try:
+            yield svc
+        finally:
+            svc.close()
+            if schema:
+                _drop(schema)
 
 
 def main() -> None:

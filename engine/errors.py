@@ -12,7 +12,8 @@ EngineError
 ├── MigrationUnsafe       moving the instance would rewrite what already happened
 ├── ScriptError           a script, condition or expression failed (incl. sandbox refusals)
 │   └── ScriptTimeout     a script ran past the engine step's time limit
-└── StateCorrupt          the stored state cannot be restored
+├── StateCorrupt          the stored state cannot be restored
+└── StateUnstorable       the state after a change cannot be stored (too large, not JSON)
 """
 
 from __future__ import annotations
@@ -87,3 +88,8 @@ class ScriptTimeout(ScriptError):
 
 class StateCorrupt(EngineError):
     pass
+
+
+class StateUnstorable(EngineError):
+    """The instance's state after a change cannot be stored: larger than the limit, or holding
+    something JSON cannot (found by the serializer; scripts are checked earlier, engine.data_guard)."""

@@ -103,7 +103,11 @@ def tree_depth(workflow: Any) -> int:
     return deepest
 
 
-def build_snapshot(workflow: Any, serializer: StateSerializer, outbound: tuple[Any, ...]) -> InstanceSnapshot:
+def build_snapshot(
+    workflow: Any, serializer: StateSerializer, outbound: tuple[Any, ...], *, max_state_bytes: int | None = None
+) -> InstanceSnapshot:
+    """Serialize first: StateUnstorable before any projection work when the state cannot be kept."""
+    state_json = serializer.dumps(workflow, max_state_bytes)
     ready: list[TaskView] = []
     active: list[str] = []
     calls: list[ServiceCall] = []
@@ -141,7 +145,7 @@ def build_snapshot(workflow: Any, serializer: StateSerializer, outbound: tuple[A
         last_data = {**last_data, **workflow.data}
     next_timer, subs = waiting_events(workflow)
     return InstanceSnapshot(
-        state_json=serializer.dumps(workflow),
+        state_json=state_json,
         serializer_version=serializer.version,
         completed=bool(workflow.completed),
         ready_tasks=tuple(ready),

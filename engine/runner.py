@@ -7,7 +7,8 @@ types; the SpiffWorkflow objects stay inside.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Hashable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -25,6 +26,7 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition  
 from engine import clock as engine_clock
 from engine import migration
 from engine.compiler import CompiledDeployment, compile_deployment
+from engine.data_guard import MAX_DATA_BYTES
 from engine.errors import (
     FormKeysRejected,
     LaneNotAllowed,
@@ -32,6 +34,7 @@ from engine.errors import (
     MigrationUnsafe,
     ScriptError,
     ScriptTimeout,
+    StateUnstorable,
     TaskNotFound,
     TaskNotManual,
     TaskNotReady,
@@ -39,9 +42,10 @@ from engine.errors import (
 from engine.migration import MigrationCheck, SpecChanges
 from engine.projection import build_snapshot, task_lane, task_view, waiting_events
 from engine.sandbox import RestrictedScriptEnvironment
-from engine.serializer import StateSerializer
+from engine.serializer import MAX_STATE_BYTES, StateSerializer
 from engine.specs import PENDING_CALL_KEY, OutboxServiceTask
 from engine.types import Baseline, InstanceSnapshot, SourceFile, TaskView
+from engine.workflow_cache import DEFAULT_SIZE, WorkflowCache
 
 LanePolicy = Callable[[str | None], bool]
 
@@ -55,13 +59,20 @@ class WorkflowEngine:
         helpers: Mapping[str, Any] | None = None,
         script_time_limit: float = 1.0,
         clock: engine_clock.Clock = engine_clock.system_clock,
+        max_state_bytes: int = MAX_STATE_BYTES,
+        max_data_bytes: int = MAX_DATA_BYTES,
+        workflow_cache_size: int = DEFAULT_SIZE,
     ) -> None:
         engine_clock.install()
         self.serializer = StateSerializer()
         self.script_engine = PythonScriptEngine(
-            environment=RestrictedScriptEnvironment(helpers, time_limit=script_time_limit)
+            environment=RestrictedScriptEnvironment(
+                helpers, time_limit=script_time_limit, max_data_bytes=min(max_data_bytes, max_state_bytes)
+            )
         )
         self.clock = clock
+        self.max_state_bytes = max_state_bytes
+        self.workflows = WorkflowCache(workflow_cache_size)
 
     def compile(
         self, files: list[SourceFile], known_lanes: set[str], *, strict_lanes: bool = True
@@ -86,9 +97,14 @@ class WorkflowEngine:
         with the instance kept on `error.instance`, so the caller can store it with an incident.
         `clock` gives this instance its own time (scenario tests); default: the engine's clock."""
         spec, subs = self.serializer.cached_spec(version_key, spec_json)
-        workflow = BpmnWorkflow(spec, subs, script_engine=self.script_engine)
-        workflow.task_tree.data.update(dict(data or {}))
-        instance = Instance(self, workflow, clock=clock)
+        initial = dict(data or {})
+
+        def fresh() -> Any:
+            workflow = BpmnWorkflow(spec, subs, script_engine=self.script_engine)
+            workflow.task_tree.data.update(initial)
+            return workflow
+
+        instance = Instance(self, fresh(), clock=clock, origin=fresh, version_key=version_key)
         try:
             instance._step()
         except ScriptError as exc:
@@ -96,20 +112,46 @@ class WorkflowEngine:
             raise
         return instance
 
-    def restore(self, version_key: str, spec_json: str, state_json: str) -> Instance:
-        """Rebuild an instance from stored state around the version's spec."""
+    def restore(
+        self, version_key: str, spec_json: str, state_json: str, *, cache_key: Hashable | None = None
+    ) -> Instance:
+        """Rebuild an instance from stored state around the version's spec. With `cache_key` (the
+        instance's id), a workflow kept by `keep` after the commit that stored exactly `state_json`
+        is reused instead of deserialized (engine.workflow_cache)."""
         spec = self.serializer.cached_spec(version_key, spec_json)
-        workflow = self.serializer.loads(state_json, spec, spec_json)
-        workflow.script_engine = self.script_engine  # never serialized: reattach every time
-        return Instance(self, workflow)
+
+        def stored() -> Any:
+            workflow = self.serializer.loads(state_json, spec, spec_json)
+            workflow.script_engine = self.script_engine  # never serialized: reattach every time
+            return workflow
+
+        kept = self.workflows.take(cache_key, version_key, state_json) if cache_key is not None else None
+        return Instance(self, kept if kept is not None else stored(), origin=stored, version_key=version_key)
+
+    def keep(self, cache_key: Hashable, instance: Instance) -> None:
+        """Keep the instance's workflow for the next `restore` of the state its last snapshot
+        produced. Call only after that state is committed, and do not use `instance` afterwards."""
+        if instance._saved_state is not None and instance._version_key is not None:
+            self.workflows.put(cache_key, instance._version_key, instance._saved_state, instance._wf)
 
 
 class Instance:
     """One workflow, restored for one use case."""
 
-    def __init__(self, engine: WorkflowEngine, workflow: Any, *, clock: engine_clock.Clock | None = None) -> None:
+    def __init__(
+        self,
+        engine: WorkflowEngine,
+        workflow: Any,
+        *,
+        clock: engine_clock.Clock | None = None,
+        origin: Callable[[], Any] | None = None,
+        version_key: str | None = None,
+    ) -> None:
         self._engine = engine
         self._wf = workflow
+        self._origin = origin  # rebuilds the workflow this handle began from (see snapshot)
+        self._version_key = version_key
+        self._saved_state: str | None = None  # the state text of the last snapshot (WorkflowEngine.keep)
         self._outbound: list[Any] = []
         self._clock: engine_clock.Clock = clock or engine.clock
 
@@ -139,7 +181,20 @@ class Instance:
         # Outbound events are handed out once: a second snapshot does not repeat them.
         outbound = (*self._outbound, *self._wf.get_events())
         self._outbound.clear()
-        return build_snapshot(self._wf, self._engine.serializer, outbound)
+        limit = self._engine.max_state_bytes
+        self._saved_state = None
+        try:
+            snap = build_snapshot(self._wf, self._engine.serializer, outbound, max_state_bytes=limit)
+            self._saved_state = snap.state_json
+            return snap
+        except StateUnstorable as exc:
+            if self._origin is None:
+                raise
+            # Nothing of the change can be stored, so nothing of it is kept: the handle goes back to
+            # the state it began from (as stored, or as started), and the reason becomes an incident.
+            self._wf = self._origin()
+            kept = build_snapshot(self._wf, self._engine.serializer, (), max_state_bytes=None)
+            return replace(kept, unstorable=str(exc))
 
     # --- changing ----------------------------------------------------------------------------
     def complete_task(
@@ -224,6 +279,7 @@ class Instance:
         if not verdict.safe and not force:
             raise MigrationUnsafe(verdict.reasons)
         self._guarded(lambda: migration.migrate(self._wf, new, diffs))
+        self._version_key = version_key
         self._guarded(self._wf.refresh_timers)
         self._step()
         return verdict

@@ -37,6 +37,7 @@ from RestrictedPython.Guards import (
 from RestrictedPython.transformer import RestrictingNodeTransformer
 from SpiffWorkflow.bpmn.script_engine import TaskDataEnvironment  # type: ignore[import-untyped]
 
+from engine.data_guard import MAX_DATA_BYTES, MAX_DATA_DEPTH, storable_problem
 from engine.errors import ScriptError, ScriptTimeout
 
 MAX_RANGE = 100_000  # a C-level loop cannot be interrupted by the trace hook, so cap its size
@@ -51,9 +52,15 @@ class _BudgetSpent(BaseException):
 
 class _Policy(RestrictingNodeTransformer):  # type: ignore[misc]
     """RestrictedPython's policy, plus: no bare `except:` (it would swallow the time limit), and
-    `**`, `*` and `<<` go through size guards (one C-level operation cannot be interrupted)."""
+    `**`, `*`, `<<` and `+` go through size guards (one C-level operation cannot be interrupted, and
+    `s = s + s` doubles memory on every line)."""
 
-    GUARDED: ClassVar[dict[type, str]] = {ast.Pow: "_pow_guard_", ast.Mult: "_mul_guard_", ast.LShift: "_lshift_guard_"}
+    GUARDED: ClassVar[dict[type, str]] = {
+        ast.Pow: "_pow_guard_",
+        ast.Mult: "_mul_guard_",
+        ast.LShift: "_lshift_guard_",
+        ast.Add: "_add_guard_",
+    }
 
     def visit_BinOp(self, node: ast.BinOp) -> Any:
         node = self.node_contents_visit(node)
@@ -86,7 +93,7 @@ def _bounded_range(*args: int) -> range:
 def _inplace(op: str, x: Any, y: Any) -> Any:
     """`x op= y` for the operators scripts need; RestrictedPython routes augmented assignment here."""
     ops: dict[str, Callable[[Any, Any], Any]] = {
-        "+=": lambda a, b: a + b,
+        "+=": lambda a, b: _checked_add(a, b),
         "-=": lambda a, b: a - b,
         "*=": lambda a, b: _checked_mul(a, b),
         "/=": lambda a, b: a / b,
@@ -104,6 +111,13 @@ def _checked_mul(a: Any, b: Any) -> Any:
     if isinstance(a, (str, bytes, list, tuple)) and isinstance(b, int) and len(a) * b > MAX_SEQUENCE_REPEAT:
         raise ValueError("repetition result too large")
     return a * b
+
+
+def _checked_add(a: Any, b: Any) -> Any:
+    sized = (str, bytes, list, tuple)
+    if isinstance(a, sized) and isinstance(b, sized) and len(a) + len(b) > MAX_SEQUENCE_REPEAT:
+        raise ValueError(f"joining text or lists past {MAX_SEQUENCE_REPEAT:,} items is not allowed in BPMN scripts")
+    return a + b
 
 
 def _guarded_getattr(obj: Any, name: str, default: Any = None) -> Any:
@@ -175,6 +189,7 @@ def base_globals() -> dict[str, Any]:
         "_pow_guard_": _guarded_pow,
         "_mul_guard_": _checked_mul,
         "_lshift_guard_": _guarded_lshift,
+        "_add_guard_": _checked_add,
         "_write_": _guarded_write,
         "_getitem_": default_guarded_getitem,
         "_getiter_": default_guarded_getiter,
@@ -224,10 +239,14 @@ class RestrictedScriptEnvironment(TaskDataEnvironment):  # type: ignore[misc]
         *,
         time_limit: float = 1.0,
         max_lines: int = 2_000_000,
+        max_data_bytes: int = MAX_DATA_BYTES,
+        max_data_depth: int = MAX_DATA_DEPTH,
     ) -> None:
         super().__init__({**base_globals(), **(helpers or {})})
         self.time_limit = time_limit
         self.max_lines = max_lines
+        self.max_data_bytes = max_data_bytes
+        self.max_data_depth = max_data_depth
         self._cache: dict[tuple[str, str], CodeType] = {}
         self._lock = threading.Lock()
 
@@ -257,14 +276,29 @@ class RestrictedScriptEnvironment(TaskDataEnvironment):  # type: ignore[misc]
     def execute(self, script: str, context: dict[str, Any], external_context: dict[str, Any] | None = None) -> bool:
         code = self._compile("exec", script)
         self.check_for_overwrite(context, external_context or {})
+        # A failed script leaves its variables as they were (a shallow copy suffices to undo what it
+        # bound), so the errored task holds data that can be stored and its retry starts clean.
+        # What it changed inside existing lists/dicts stays; if that cannot be stored either, the
+        # serializer refuses the whole change (engine.serializer).
+        before = dict(context)
         context.update({**self.globals, **(external_context or {})})
         try:
             self._run_limited(lambda: exec(code, context))  # noqa: S102 - restricted bytecode
-        finally:
             self._remove_globals_and_functions_from_context(context, external_context)
-            for key in [k for k in context if k.startswith("_")]:
-                context.pop(key)  # drop _getattr_ & co. from task data
+            self._refuse_unstorable(context)
+        except BaseException:
+            context.clear()
+            context.update(before)
+            raise
         return True
+
+    def _refuse_unstorable(self, context: dict[str, Any]) -> None:
+        """A script that leaves data the instance cannot store fails, as a script error."""
+        for key in [k for k in context if k.startswith("_")]:
+            context.pop(key)  # drop _getattr_ & co. from task data
+        problem = storable_problem(context, max_bytes=self.max_data_bytes, max_depth=self.max_data_depth)
+        if problem is not None:
+            raise ScriptError(problem)
 
     def call_service(self, context: dict[str, Any], **kwargs: Any) -> str:
         # Service tasks never call out from inside an engine step: they wait for the outbox

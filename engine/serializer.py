@@ -23,10 +23,11 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import (  # type: ignore[imp
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG  # type: ignore[import-untyped]
 from SpiffWorkflow.spiff.serializer.task_spec import ServiceTaskConverter  # type: ignore[import-untyped]
 
-from engine.errors import StateCorrupt
+from engine.errors import StateCorrupt, StateUnstorable
 from engine.specs import OutboxServiceTask
 
 SpecPair = tuple[Any, dict[str, Any]]  # (BpmnProcessSpec, {process id: BpmnProcessSpec})
+MAX_STATE_BYTES = 5_000_000  # one instance's stored state; a long-lived case holds ~40 KB
 
 
 class _SpeclessWorkflowConverter(BpmnWorkflowConverter):  # type: ignore[misc]
@@ -109,8 +110,15 @@ class StateSerializer:
         return pair
 
     # --- instance state ---------------------------------------------------------------------
-    def dumps(self, workflow: Any) -> str:
-        return self._state.serialize_json(workflow)  # type: ignore[no-any-return]
+    def dumps(self, workflow: Any, max_bytes: int | None = None) -> str:
+        """The state JSON; StateUnstorable when it cannot be written or is over `max_bytes`."""
+        try:
+            text: str = self._state.serialize_json(workflow)
+        except (TypeError, ValueError, RecursionError, OverflowError) as exc:
+            raise StateUnstorable(f"the instance's data cannot be stored: {type(exc).__name__}: {exc}") from exc
+        if max_bytes is not None and len(text) > max_bytes:
+            raise StateUnstorable(f"the instance's state would be {len(text):,} bytes, over the limit of {max_bytes:,}")
+        return text
 
     def loads(self, state_json: str, spec: SpecPair, spec_json: str) -> Any:
         try:

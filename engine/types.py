@@ -143,6 +143,9 @@ class InstanceSnapshot:
     service_calls: tuple[ServiceCall, ...]
     data: dict[str, Any]  # the instance's current data (last completed task's view)
     tree_depth: int
+    # Set when the change could not be stored (engine.errors.StateUnstorable): then this snapshot is
+    # of the state the change began from, and the reason is for an incident.
+    unstorable: str | None = None
 
 
 @dataclass(frozen=True)

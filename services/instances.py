@@ -13,6 +13,7 @@ from services.context import Actor, Services
 from services.deploy import latest_version
 from services.errors import Forbidden, NotFound
 from services.projection import apply_snapshot, audit, record_incident
+from services.runtime import keep_after_commit
 from services.uow import UnitOfWork
 from store.models import HumanTask, Incident, ProcessInstance, ProcessVersion
 
@@ -103,6 +104,7 @@ def start_in(
     if error is not None:
         record_incident(uow.session, row, "script_error", error.bpmn_id, str(error), now)
     uow.session.flush()
+    keep_after_commit(svc, uow, row, instance)  # the first completion need not restore it
     return _info(uow, row)
 
 

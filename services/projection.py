@@ -103,6 +103,8 @@ def apply_snapshot(
     if before is NEW_INSTANCE or snap.subscriptions != before.subscriptions:
         _project_subscriptions(session, row, snap)
     _project_outbox(session, row, snap, now)
+    if snap.unstorable is not None:  # the change was dropped; `snap` is the state it began from
+        record_incident(session, row, "state_unstorable", None, snap.unstorable, now)
     if snap.tree_depth > DEPTH_WARNING:
         record_incident(
             session,

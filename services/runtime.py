@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
-from engine import Instance, ScriptError, StateCorrupt
+from engine import Instance, ScriptError, StateCorrupt, StateUnstorable
 from services.context import Services
 from services.errors import Conflict, NotFound
 from services.projection import apply_snapshot, record_incident
@@ -39,12 +39,22 @@ def lock_task_instance(uow: UnitOfWork, task_id: str) -> tuple[HumanTask, Proces
     return found[0], found[1]
 
 
-def restore(svc: Services, uow: UnitOfWork, row: ProcessInstance) -> Instance:
+def restore(svc: Services, uow: UnitOfWork, row: ProcessInstance, *, reuse: bool = False) -> Instance:
+    """The instance's workflow. `reuse`: take the workflow a previous use case in this thread kept
+    after committing exactly this state (engine.workflow_cache); the caller then hands it back with
+    `keep_after_commit`."""
     version = svc.versions.get(uow.session, row.version_id)
     try:
-        return svc.engine.restore(version.key, version.spec_json, row.state_json)
+        return svc.engine.restore(version.key, version.spec_json, row.state_json, cache_key=row.id if reuse else None)
     except StateCorrupt as exc:
         raise Conflict(f"instance {row.id} cannot be restored: {exc}") from exc
+
+
+def keep_after_commit(svc: Services, uow: UnitOfWork, row: ProcessInstance, instance: Instance) -> None:
+    """Once this unit of work has committed, keep the instance's workflow for the next use case on
+    it (restore with `reuse`); if it rolls back, nothing is kept. `instance` is not used after."""
+    instance_id = row.id
+    event.listen(uow.session, "after_commit", lambda _session: svc.engine.keep(instance_id, instance), once=True)
 
 
 def run_and_save(
@@ -59,16 +69,20 @@ def run_and_save(
 ) -> tuple[Any, list[str]]:
     """Run `action` on the instance and project the result; returns (action's result, ids of newly
     opened inbox tasks). A script error does not lose what came before it: the instance is saved
-    in its error state with an incident for a supervisor. `handled`: task ids the caller updates."""
+    in its error state with an incident for a supervisor. `handled`: task ids the caller updates.
+    When the state after the action cannot be stored (too large, not JSON), nothing of the action
+    is kept, the instance gets an incident, and the result is a StateUnstorable error."""
     now = svc.now()
     before = instance.baseline()
+    error: ScriptError | None = None
     try:
         result = action(instance)
     except ScriptError as exc:
-        snap = instance.snapshot()
-        opened = apply_snapshot(uow.session, row, snap, now=now, actor=actor, before=before, handled=handled)
-        record_incident(uow.session, row, "script_error", exc.bpmn_id, str(exc), now)
-        return exc, opened
+        result = error = exc
     snap = instance.snapshot()
     opened = apply_snapshot(uow.session, row, snap, now=now, actor=actor, before=before, handled=handled)
+    if error is not None:
+        record_incident(uow.session, row, "script_error", error.bpmn_id, str(error), now)
+    if snap.unstorable is not None:
+        return StateUnstorable(snap.unstorable), opened
     return result, opened

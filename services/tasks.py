@@ -7,7 +7,15 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from engine import FormKeysRejected, LaneNotAllowed, ScriptError, TaskNotFound, TaskNotManual, TaskNotReady
+from engine import (
+    FormKeysRejected,
+    LaneNotAllowed,
+    ScriptError,
+    StateUnstorable,
+    TaskNotFound,
+    TaskNotManual,
+    TaskNotReady,
+)
 from forms import form_keys, storable_errors, validate_form
 from processes.lanes import roles_for_lane
 from services.access import may_work_lane, require_case_access
@@ -15,7 +23,7 @@ from services.context import Actor, Services
 from services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.letters import freeze_on_signing
 from services.projection import audit, data_diff
-from services.runtime import lock_task_instance, restore, run_and_save
+from services.runtime import keep_after_commit, lock_task_instance, restore, run_and_save
 from services.uow import UnitOfWork
 from store.models import HUMAN_TASK_TABLE, Case, HumanTask, ProcessInstance, User
 
@@ -28,6 +36,7 @@ class CompletionResult:
     instance_status: str
     next_task_ids: list[str]
     incident: str | None  # a script error after the completion, now an incident
+    completed: bool = True  # False: the state after it could not be stored; the task stays open
 
 
 @dataclass(frozen=True)
@@ -250,7 +259,7 @@ def complete_task(
             if errors:
                 raise InvalidInput("the form has errors", errors)
         allowed = form_keys(schema) if schema else set()
-        engine_instance = restore(svc, uow, instance)
+        engine_instance = restore(svc, uow, instance, reuse=True)
         current = engine_instance.task(task.id, with_data=True)
         _check_separation(uow, actor, instance, current.properties.get(SEPARATE_FROM))
         before = current.data
@@ -275,6 +284,9 @@ def complete_task(
             raise Forbidden(str(exc)) from exc
         except FormKeysRejected as exc:
             raise InvalidInput(str(exc), dict.fromkeys(exc.keys, "This field is not on the form.")) from exc
+        if isinstance(outcome, StateUnstorable):  # nothing of the completion kept; an incident instead
+            uow.commit()
+            return CompletionResult(task.id, instance.id, instance.case_id, instance.status, [], str(outcome), False)
         now = svc.now()
         uow.session.execute(
             update(HUMAN_TASK_TABLE)
@@ -292,6 +304,7 @@ def complete_task(
             details={"changes": data_diff(before, data)},
         )
         freeze_on_signing(svc, uow.session, actor, task, {**before, **data}, now)  # a decider's signature: the letter
+        keep_after_commit(svc, uow, instance, engine_instance)  # the next completion need not restore it
         uow.commit()
         return CompletionResult(
             task.id,
