@@ -7,7 +7,6 @@ page fresh; without JavaScript the page is complete and a reload refreshes it.
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Form, Request
 from starlette.responses import Response
@@ -15,12 +14,11 @@ from starlette.responses import Response
 from processes.lanes import LANE_ROLES
 from services.access import CASE_ROLES
 from services.context import Actor, Services
-from services.errors import Conflict, InvalidInput
 from services.inbox import delete_filter, list_filters, list_tasks, save_filter
-from web.flash import flash
 from web.i18n import N_
-from web.pages.common import ActorPage, ServicesDep, TemplatesDep, redirect
+from web.pages.common import ActorPage, ServicesDep, TemplatesDep
 from web.pages.inbox_params import VIEWS, InboxForm, form_of_saved, parse_form, sort_options, to_query
+from web.pages.saved_filters import deleted_and_return, form_in, save_and_return
 
 router = APIRouter(include_in_schema=False)
 
@@ -76,10 +74,6 @@ def inbox_table(request: Request, actor: ActorPage, svc: ServicesDep, templates:
     return templates.render(request, "inbox/_inbox_table.html.j2", context)
 
 
-def _back(query: str) -> str:
-    return parse_form(dict(parse_qsl(query[:4000]))).url()
-
-
 @router.post("/inbox/filters")
 def save_current_filter(
     request: Request,
@@ -90,21 +84,8 @@ def save_current_filter(
     query: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:
     """Save the filters currently shown under a name of the user's choice."""
-    form = parse_form(dict(parse_qsl(query)))
-    response = redirect(form.url())
-    try:
-        inbox_query, _errors = to_query(form)
-        save_filter(svc, actor, name, inbox_query)
-    except InvalidInput as exc:
-        reason = "; ".join(exc.errors.values())
-        message = templates.tr(request, "The filter was not saved: %(reason)s", reason=reason)
-        flash(request, response, message, "error")
-        return response
-    except Conflict:
-        flash(request, response, templates.tr(request, "You already have a filter with that name."), "error")
-        return response
-    flash(request, response, templates.tr(request, "Filter saved."))
-    return response
+    form = form_in(query, parse_form)
+    return save_and_return(request, templates, form.url(), lambda: save_filter(svc, actor, name, to_query(form)[0]))
 
 
 @router.post("/inbox/filters/{filter_id}/delete")
@@ -117,6 +98,4 @@ def remove_filter(
     query: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:
     delete_filter(svc, actor, filter_id)
-    response = redirect(_back(query))
-    flash(request, response, templates.tr(request, "Filter deleted."), "info")
-    return response
+    return deleted_and_return(request, templates, form_in(query, parse_form).url())

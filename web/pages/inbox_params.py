@@ -7,13 +7,11 @@ Finnish time); the service speaks in scope/status and UTC datetimes.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
-from urllib.parse import urlencode
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar
 
 from services.inbox import InboxQuery, Scope, SortKey, Status, query_from_dict
-from web.i18n import DISPLAY_TZ, N_
+from web.pages.filter_forms import FilterForm, boundary_day, common_values, day_boundary, parse_day
 
 VIEWS: dict[str, tuple[Scope, Status]] = {
     "mine": ("mine", "open"),
@@ -26,8 +24,11 @@ PER_PAGE = 25
 
 
 @dataclass(frozen=True)
-class InboxForm:
+class InboxForm(FilterForm):
     """The filter form as typed (strings), so it re-renders exactly, errors or not."""
+
+    PATH: ClassVar[str] = "/inbox"
+    NOT_FILTERS: ClassVar[tuple[str, ...]] = ("view", "sort", "order", "page")
 
     view: str = "mine"
     process: str = ""
@@ -40,37 +41,9 @@ class InboxForm:
     order: str = ""
     page: str = ""
 
-    def url(self, **changes: str) -> str:
-        """/inbox with these values (empty ones left out), e.g. form.url(page="2")."""
-        values = {k: v for k, v in asdict(replace(self, **changes)).items() if v}
-        return "/inbox" + (f"?{urlencode(values)}" if values else "")
-
-    def query_string(self, **changes: str) -> str:
-        return self.url(**changes).partition("?")[2]
-
-    @property
-    def has_filters(self) -> bool:
-        return any((self.process, self.version, self.lane, self.case_reference, self.due_from, self.due_to))
-
-
-def _local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=DISPLAY_TZ).astimezone(UTC)
-
-
-def _date(value: str, errors: dict[str, str], name: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        errors[name] = N_("Enter a date as YYYY-MM-DD.")
-        return None
-
 
 def parse_form(params: Mapping[str, str]) -> InboxForm:
-    known = InboxForm.__dataclass_fields__
-    values = {k: str(params[k]).strip()[:200] for k in known if params.get(k)}
-    form = InboxForm(**values)
+    form = InboxForm.of(params)
     return form if form.view in VIEWS else replace(form, view="mine")
 
 
@@ -80,27 +53,14 @@ def to_query(form: InboxForm) -> tuple[InboxQuery, dict[str, str]]:
     scope, status = VIEWS[form.view]
     values: dict[str, Any] = {"scope": scope, "status": status, "per_page": PER_PAGE}
     if status == "completed":
-        values["sort"] = "completed"
-    for name in ("process", "lane", "case_reference"):
-        if getattr(form, name):
-            values[name] = getattr(form, name)
-    if form.version:
-        if form.version.isdigit() and 0 < int(form.version) < 1_000_000:
-            values["version"] = int(form.version)
-        else:
-            errors["version"] = N_("Enter a version number.")
-    due_from = _date(form.due_from, errors, "due_from")
-    due_to = _date(form.due_to, errors, "due_to")
+        values["sort"] = "completed"  # the default order of that view; a chosen sort below wins
+    values |= common_values(form, SORTS, errors)
+    due_from = parse_day(form.due_from, errors, "due_from")
+    due_to = parse_day(form.due_to, errors, "due_to")
     if due_from is not None:
-        values["due_after"] = _local_midnight(due_from)
+        values["due_after"] = day_boundary(due_from, is_end=False)
     if due_to is not None:
-        values["due_before"] = _local_midnight(due_to + timedelta(days=1))
-    if form.sort in SORTS:
-        values["sort"] = form.sort
-    if form.order in ("asc", "desc"):
-        values["order"] = form.order
-    if form.page.isdigit() and 0 < int(form.page) < 100_000:
-        values["page"] = int(form.page)
+        values["due_before"] = day_boundary(due_to, is_end=True)
     return query_from_dict(values), errors
 
 
@@ -108,10 +68,6 @@ def form_of_saved(saved: Mapping[str, Any]) -> InboxForm:
     """The inbox form that a saved filter (services.inbox.query_to_dict) stands for."""
     query = query_from_dict(saved)
     view = next((name for name, pair in VIEWS.items() if pair == (query.scope, query.status)), "mine")
-    due_from = query.due_after.astimezone(DISPLAY_TZ).date().isoformat() if query.due_after else ""
-    due_to = (
-        (query.due_before.astimezone(DISPLAY_TZ) - timedelta(days=1)).date().isoformat() if query.due_before else ""
-    )
     default_sort = "completed" if query.status == "completed" else "due"
     return InboxForm(
         view=view,
@@ -119,8 +75,8 @@ def form_of_saved(saved: Mapping[str, Any]) -> InboxForm:
         version=str(query.version) if query.version else "",
         lane=query.lane or "",
         case_reference=query.case_reference or "",
-        due_from=due_from,
-        due_to=due_to,
+        due_from=boundary_day(query.due_after, is_end=False),
+        due_to=boundary_day(query.due_before, is_end=True),
         sort=query.sort if query.sort != default_sort else "",
         order=query.order or "",
     )

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 from typing import Annotated, Any
-from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Form, Path, Request
 from starlette.responses import Response
 
 from processes.lanes import LANE_ROLES
 from services.deadlines import KINDS, list_deadlines
-from services.errors import Conflict, InvalidInput
 from services.monitoring import SOON_DAYS, dashboard
 from services.monitoring_list import (
     CASE_DATA_ROLES,
@@ -24,10 +22,10 @@ from services.monitoring_list import (
     list_instances,
     save_instance_filter,
 )
-from web.flash import flash
 from web.i18n import N_
-from web.pages.common import ActorPage, ServicesDep, TemplatesDep, redirect, require_role
+from web.pages.common import ActorPage, ServicesDep, TemplatesDep, require_role
 from web.pages.monitoring_params import SORT_LABELS, STATE_LABELS, STATES, form_of_saved, parse_form, to_query
+from web.pages.saved_filters import deleted_and_return, form_in, save_and_return
 
 router = APIRouter(include_in_schema=False)
 RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]  # 32-bit id columns: a larger id is a 422, not a 500
@@ -111,20 +109,9 @@ def save_filter(
     query: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:
     """Save the filters currently shown under a name of the user's choice."""
-    form = parse_form(dict(parse_qsl(query)))
-    response = redirect(form.url())
-    try:
-        instance_query, _errors = to_query(form)
-        save_instance_filter(svc, actor, name, instance_query)
-    except InvalidInput as exc:
-        reason = "; ".join(exc.errors.values())
-        flash(request, response, templates.tr(request, "The filter was not saved: %(reason)s", reason=reason), "error")
-        return response
-    except Conflict:
-        flash(request, response, templates.tr(request, "You already have a filter with that name."), "error")
-        return response
-    flash(request, response, templates.tr(request, "Filter saved."))
-    return response
+    form = form_in(query, parse_form)
+    save = lambda: save_instance_filter(svc, actor, name, to_query(form)[0])  # noqa: E731
+    return save_and_return(request, templates, form.url(), save)
 
 
 @router.post("/monitoring/instances/filters/{filter_id}/delete")
@@ -137,9 +124,7 @@ def remove_filter(
     query: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:
     delete_instance_filter(svc, actor, filter_id)
-    response = redirect(parse_form(dict(parse_qsl(query[:4000]))).url())
-    flash(request, response, templates.tr(request, "Filter deleted."), "info")
-    return response
+    return deleted_and_return(request, templates, form_in(query, parse_form).url())
 
 
 @router.get("/monitoring/deadlines")

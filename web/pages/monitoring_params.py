@@ -6,13 +6,12 @@ The page speaks in calendar dates (Finnish time); the service in UTC datetimes.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
-from urllib.parse import urlencode
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from services.monitoring_list import InstanceQuery, query_from_dict
-from web.i18n import DISPLAY_TZ, N_
+from web.i18n import N_
+from web.pages.filter_forms import FilterForm, boundary_day, common_values, day_boundary, parse_day
 
 PER_PAGE = 50
 STATES = ("open", "running", "error", "suspended", "completed", "cancelled")
@@ -35,8 +34,10 @@ _RANGES = {
 
 
 @dataclass(frozen=True)
-class InstanceForm:
+class InstanceForm(FilterForm):
     """The filter form as typed (strings), so it re-renders exactly, errors or not."""
+
+    PATH: ClassVar[str] = "/monitoring/instances"
 
     process: str = ""
     version: str = ""
@@ -52,46 +53,15 @@ class InstanceForm:
     order: str = ""
     page: str = ""
 
-    def url(self, **changes: str) -> str:
-        values = {k: v for k, v in asdict(replace(self, **changes)).items() if v}
-        return "/monitoring/instances" + (f"?{urlencode(values)}" if values else "")
-
-    def query_string(self, **changes: str) -> str:
-        return self.url(**changes).partition("?")[2]
-
-    @property
-    def has_filters(self) -> bool:
-        return any(v for k, v in asdict(self).items() if k not in ("sort", "order", "page"))
-
 
 def parse_form(params: Mapping[str, str]) -> InstanceForm:
-    known = InstanceForm.__dataclass_fields__
-    return InstanceForm(**{k: str(params[k]).strip()[:200] for k in known if params.get(k)})
-
-
-def _day(value: str) -> date | None:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        return None
-
-
-def _local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=DISPLAY_TZ).astimezone(UTC)
+    return InstanceForm.of(params)
 
 
 def to_query(form: InstanceForm) -> tuple[InstanceQuery, dict[str, str]]:
     """The service query for the form, and per-field errors (invalid values are left out)."""
     errors: dict[str, str] = {}
-    values: dict[str, Any] = {"per_page": PER_PAGE}
-    for name in ("process", "lane", "case_reference"):
-        if getattr(form, name):
-            values[name] = getattr(form, name)
-    if form.version:
-        if form.version.isdigit() and 0 < int(form.version) < 1_000_000:
-            values["version"] = int(form.version)
-        else:
-            errors["version"] = N_("Enter a version number.")
+    values: dict[str, Any] = {"per_page": PER_PAGE, **common_values(form, SORT_LABELS, errors)}
     if form.state:
         if form.state in STATES:
             values["state"] = form.state
@@ -100,33 +70,15 @@ def to_query(form: InstanceForm) -> tuple[InstanceQuery, dict[str, str]]:
     if form.overdue in ("1", "true", "on"):
         values["overdue"] = True
     for name, (key, is_end) in _RANGES.items():
-        text = getattr(form, name)
-        if not text:
-            continue
-        day = _day(text)
-        if day is None:
-            errors[name] = N_("Enter a date as YYYY-MM-DD.")
-            continue
-        values[key] = _local_midnight(day + timedelta(days=1) if is_end else day)
-    if form.sort in SORT_LABELS:
-        values["sort"] = form.sort
-    if form.order in ("asc", "desc"):
-        values["order"] = form.order
-    if form.page.isdigit() and 0 < int(form.page) < 100_000:
-        values["page"] = int(form.page)
+        day = parse_day(getattr(form, name), errors, name)
+        if day is not None:
+            values[key] = day_boundary(day, is_end)
     return query_from_dict(values), errors
 
 
 def form_of_saved(saved: Mapping[str, Any]) -> InstanceForm:
     """The form a saved instance filter (services.monitoring_list.query_to_dict) stands for."""
     query = query_from_dict(saved)
-
-    def day(value: datetime | None, is_end: bool) -> str:
-        if value is None:
-            return ""
-        local = value.astimezone(DISPLAY_TZ) - (timedelta(days=1) if is_end else timedelta(0))
-        return local.date().isoformat()
-
     return InstanceForm(
         process=query.process or "",
         version=str(query.version) if query.version else "",
@@ -134,10 +86,10 @@ def form_of_saved(saved: Mapping[str, Any]) -> InstanceForm:
         lane=query.lane or "",
         overdue="1" if query.overdue else "",
         case_reference=query.case_reference or "",
-        started_from=day(query.started_after, False),
-        started_to=day(query.started_before, True),
-        updated_from=day(query.updated_after, False),
-        updated_to=day(query.updated_before, True),
+        started_from=boundary_day(query.started_after, False),
+        started_to=boundary_day(query.started_before, True),
+        updated_from=boundary_day(query.updated_after, False),
+        updated_to=boundary_day(query.updated_before, True),
         sort=query.sort if query.sort != "updated" else "",
         order=query.order if query.order != "desc" else "",
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -25,8 +25,9 @@ from services.access_log import (
     unusual_access,
 )
 from services.context import Services
-from web.i18n import DISPLAY_TZ, N_
+from web.i18n import N_
 from web.pages.common import ActorPage, ServicesDep, TemplatesDep, require_role
+from web.pages.filter_forms import day_boundary, parse_day
 
 router = APIRouter(include_in_schema=False)
 
@@ -62,20 +63,6 @@ class Selection:
         }
 
 
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=DISPLAY_TZ).astimezone(UTC)
-
-
-def _day(value: str, errors: dict[str, str], name: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        errors[name] = N_("Enter a date as YYYY-MM-DD.")
-        return None
-
-
 def _limit(value: str, default: int, top: int, errors: dict[str, str], name: str) -> int:
     if not value:
         return default
@@ -94,15 +81,15 @@ def selection(params: Any) -> Selection:
     if reference is not None and not REFERENCE.fullmatch(reference):
         errors["case"] = N_("Enter the case number or reference.")
         reference = None
-    since = _day(values["since"], errors, "since")
-    until = _day(values["until"], errors, "until")
+    since = parse_day(values["since"], errors, "since")
+    until = parse_day(values["until"], errors, "until")
     return Selection(
         values,
         case_id,
         reference,
         values["user"] or None,
-        _midnight(since) if since else None,
-        _midnight(until + timedelta(days=1)) if until else None,
+        day_boundary(since, is_end=False) if since else None,
+        day_boundary(until, is_end=True) if until else None,
         _limit(values["threshold"], UNUSUAL_THRESHOLD, 10_000, errors, "threshold"),
         _limit(values["window"], UNUSUAL_WINDOW_MINUTES, 1440, errors, "window"),
         errors,
