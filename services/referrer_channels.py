@@ -13,6 +13,7 @@ Nothing here identifies the client: a channel row holds the reference, a hash an
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -61,22 +62,69 @@ def public_form_channel(status_code: str) -> ChannelSpec:
 
 
 def partner_channel(settings: Settings, callback_url: str | None) -> ChannelSpec:
-    """A partner system's referral; `callback_url`, when given, must be https (http only outside
-    production) and, if AUTTAMO_REFERRER_CALLBACK_HOSTS is set, on one of those hosts."""
+    """A partner system's referral; `callback_url`, when given, must pass `callback_url_problem` and, if
+    AUTTAMO_REFERRER_CALLBACK_HOSTS is set, be on one of those hosts."""
     if callback_url is None:
         return ChannelSpec(PARTNER_API)
     url = callback_url.strip()
+    problem = callback_url_problem(settings, url)
+    if problem is not None:
+        raise InvalidInput("the callback URL is not allowed", {"callback_url": problem})
+    return ChannelSpec(PARTNER_API, callback_url=url)
+
+
+# Names that only mean something inside a network (RFC 6761, 6762, 8375 and common practice).
+_LOCAL_NAMES = ("localhost", "localdomain", "local", "internal", "intranet", "lan", "home.arpa", "corp")
+# IPv6 prefixes that carry an IPv4 address a gateway would reach for us: NAT64 (RFC 6052, 8215) and 6to4.
+_EMBEDDING_V4 = tuple(ipaddress.ip_network(n) for n in ("64:ff9b::/96", "64:ff9b:1::/48", "2002::/16"))
+
+
+def callback_url_problem(settings: Settings, url: str) -> str | None:
+    """Why a partner-named callback URL is refused (None: allowed). The server POSTs to it, so it must
+    not point the server at itself or its own network (SSRF): printable ASCII only (no header or
+    request splitting), https (http only outside production), no credentials, a valid port, and a host
+    that is neither a local name nor an IP literal outside the global unicast range. A DNS name is not
+    resolved here (its answer can change before the call); AUTTAMO_REFERRER_CALLBACK_HOSTS pins the
+    hosts, and the webhook never follows a redirect (integrations.referrer_webhook)."""
+    if len(url) > MAX_CALLBACK_URL or any(not ("!" <= c <= "~") for c in url):
+        return "use an https URL of printable characters without spaces, at most 2000 characters"
     parts = urlsplit(url)
     schemes = ("https",) if settings.is_production else ("https", "http")
-    if len(url) > MAX_CALLBACK_URL or parts.scheme not in schemes or not parts.hostname or parts.username:
-        raise InvalidInput(
-            "the callback URL is not allowed",
-            {"callback_url": "use an https URL without credentials, at most 2000 characters"},
-        )
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if parts.scheme not in schemes or not parts.hostname or parts.username is not None or port == -1:
+        return "use an https URL without credentials, at most 2000 characters"
+    host = parts.hostname.lower().rstrip(".")
+    if not _public_host(host):
+        return "the callback URL must name a public host"
     hosts = settings.referrer_callback_hosts
-    if hosts and parts.hostname.lower() not in hosts:
-        raise InvalidInput("the callback URL is not allowed", {"callback_url": "this host is not allowed"})
-    return ChannelSpec(PARTNER_API, callback_url=url)
+    if hosts and host not in hosts:
+        return "this host is not allowed"
+    return None
+
+
+def _public_host(host: str) -> bool:
+    """Whether `host` (lower case, no trailing dot) may be called: a public IP literal or a DNS name
+    that is not local. Numeric forms other than dotted quads (2130706433, 0x7f.1, 127.1) are refused:
+    resolvers read them as addresses."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    if address is None:
+        last = host.rsplit(".", 1)[-1]
+        if not host or "%" in host or last.isdigit() or last.startswith("0x") or ":" in host:
+            return False
+        return not any(host == name or host.endswith("." + name) for name in _LOCAL_NAMES)
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = address.ipv4_mapped or address.sixtofour
+        if embedded is None and any(address in net for net in _EMBEDDING_V4[:2]):
+            embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+        if embedded is not None:
+            return embedded.is_global and not embedded.is_multicast
+    return address.is_global and not address.is_multicast
 
 
 def record_channel(session: Session, reference: str, spec: ChannelSpec, now: datetime) -> None:

@@ -17,11 +17,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from integrations.errors import PartnerRejected
 from integrations.referrer_webhook import ReferrerWebhookClient
 from services.context import Services
 from services.projection import audit
 from services.rate_limits import take_slot
-from services.referrer_channels import code_digest, webhook_url
+from services.referrer_channels import callback_url_problem, code_digest, webhook_url
 from services.uow import UnitOfWork
 from store.models import OutboxItem, ReferrerChannel, ReferrerNotification
 
@@ -85,10 +86,20 @@ def record_outcome(svc: Services, *, outbox_id: int, payload: Any) -> dict[str, 
 
 
 def send_webhook(svc: Services, payload: dict[str, Any], idempotency_key: str) -> dict[str, object]:
-    """Run by the outbox after commit: POST {reference, outcome} to the referrer's webhook."""
+    """Run by the outbox after commit: POST {reference, outcome} to the referrer's webhook.
+
+    The bearer token AUTTAMO_REFERRER_WEBHOOK_TOKEN belongs to the operator's gateway and goes only
+    there, never to a URL a partner named. A partner's URL is checked again before the call (a row
+    queued before the rules tightened, or before the allowed hosts changed, is refused, not sent)."""
+    url, gateway = str(payload["url"]), svc.settings.referrer_webhook_url
+    if url != gateway:
+        problem = callback_url_problem(svc.settings, url)
+        if problem is not None:
+            raise PartnerRejected(f"the referrer's callback URL is refused: {problem}")
+    token = svc.settings.referrer_webhook_token if url == gateway else None
     with svc.http_client() as http:
-        client = ReferrerWebhookClient(http, svc.settings.referrer_webhook_token)
-        return client.notify(str(payload["url"]), str(payload["reference"]), str(payload["outcome"]), idempotency_key)
+        client = ReferrerWebhookClient(http, token)
+        return client.notify(url, str(payload["reference"]), str(payload["outcome"]), idempotency_key)
 
 
 def referral_status(svc: Services, reference: str, code: str, *, address: str) -> ReferralStatus | None:

@@ -26,7 +26,7 @@ from services.referrals import parse_referral, submit_referral
 from services.referrer_channels import ChannelSpec, partner_channel
 from services.referrer_notifications import record_outcome, referral_status
 from services.uow import UnitOfWork
-from store.models import Case, Incident, OutboxItem, ProcessInstance, ReferrerNotification
+from store.models import Case, Incident, OutboxItem, ProcessInstance, ReferrerChannel, ReferrerNotification
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "processes"))  # the kit that drives the processes
 from casekit import World, accept_referral, assess, decide, record_consent, referral_doc, world
@@ -212,3 +212,84 @@ def test_allowed_callback_urls(settings: Settings) -> None:
     allowed = replace(settings, referrer_callback_hosts=("partner.test",))
     assert partner_channel(allowed, " https://partner.test/x ").callback_url == "https://partner.test/x"
     assert partner_channel(settings, "http://partner.test/x").callback_url == "http://partner.test/x"  # not production
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://127.0.0.1/hook",
+        "http://localhost:8000/api/v1/referrals",
+        "https://LOCALHOST./hook",
+        "https://10.0.0.5/hook",
+        "https://192.168.1.1/hook",
+        "https://100.64.0.1/hook",  # carrier-grade NAT
+        "https://169.254.169.254/latest/meta-data/",  # cloud metadata
+        "https://[::1]/hook",
+        "https://[fe80::1]/hook",
+        "https://[fd00::1]/hook",
+        "https://[::ffff:127.0.0.1]/hook",  # IPv4-mapped
+        "https://[64:ff9b::a00:1]/hook",  # NAT64 of 10.0.0.1
+        "https://[2002:7f00:1::]/hook",  # 6to4 of 127.0.0.1
+        "https://224.0.0.1/hook",
+        "https://0.0.0.0/hook",
+        "https://2130706433/hook",  # 127.0.0.1 as one number: resolvers accept it
+        "https://0x7f.1/hook",
+        "https://127.1/hook",
+        "https://db.internal/hook",
+        "https://printer.local/hook",
+        "https://router.home.arpa/hook",
+        "https://partner.test/hook\r\nX-Injected: 1",  # header / request splitting
+        "https://partner.test/hook\nHost: evil.test",
+        "https://partner.test/a hook",
+        "https://partner.test/\u00e4",
+        "https://partner.test:99999/hook",
+        "https://partner.test:port/hook",
+    ],
+)
+def test_callback_urls_may_not_point_the_server_at_its_own_network(settings: Settings, url: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        partner_channel(settings, url)
+    assert "callback_url" in refused.value.errors
+
+
+def test_public_addresses_and_names_stay_allowed(settings: Settings) -> None:
+    for url in ("https://93.184.216.34/hook", "https://[2606:4700::1111]/hook", "https://partner.test:8443/x?a=1"):
+        assert partner_channel(settings, url).callback_url == url
+
+
+def test_the_gateway_token_goes_to_the_gateway_only(svc: Services, clock: FakeClock) -> None:
+    partner = Partner(204)
+    w = _world(svc, clock, partner, referrer_webhook_url=GATEWAY, referrer_webhook_token="gateway-secret")
+    own, _ = _refer(w, PARTNER, partner_channel(w.svc.settings, CALLBACK))
+    via_gateway, _ = _refer(w, PARTNER, partner_channel(w.svc.settings, None))
+    _decide(w, own)
+    _decide(w, via_gateway)
+    run_outbox(w.svc)
+    sent = {str(r.url): r.headers.get("authorization") for r in partner.requests}
+    assert sent == {CALLBACK: None, GATEWAY: "Bearer gateway-secret"}
+
+
+def test_a_redirect_is_not_followed_and_is_not_a_delivery(svc: Services, clock: FakeClock) -> None:
+    partner = Partner(302)
+    w = _world(svc, clock, partner)
+    case_id, _reference = _refer(w, PARTNER, partner_channel(w.svc.settings, CALLBACK))
+    _decide(w, case_id)
+    run_outbox(w.svc)
+    (item,) = _webhook_items(w)
+    assert (item.status, len(partner.requests)) == ("failed", 1)
+    assert any(i.outbox_id == item.id for i in _rows(w, Incident))
+
+
+def test_a_stored_callback_to_a_private_address_is_refused_at_send(svc: Services, clock: FakeClock) -> None:
+    """A channel recorded before the URL rules tightened is checked again when the outbox runs."""
+    partner = Partner(204)
+    w = _world(svc, clock, partner)
+    case_id, reference = _refer(w, PARTNER, partner_channel(w.svc.settings, CALLBACK))
+    with UnitOfWork(w.svc.sessions, write=True) as uow:
+        channel = uow.session.scalars(select(ReferrerChannel).where(ReferrerChannel.reference == reference)).one()
+        channel.callback_url = "https://169.254.169.254/latest/meta-data/"
+        uow.commit()
+    _decide(w, case_id)
+    run_outbox(w.svc)
+    (item,) = _webhook_items(w)
+    assert partner.requests == [] and item.status == "failed" and "public host" in (item.last_error or "")

@@ -34,3 +34,14 @@ def test_a_partner_names_its_callback_and_the_case_file_does_not_keep_it(svc: Se
     assert channels[plain.json()["reference"]].callback_url is None  # the global webhook, if one is set
     assert by_intake.json()["reference"] not in channels  # intake tells its phone referrer itself
     assert {c.channel for c in channels.values()} == {"partner_api"}
+
+
+def test_a_callback_into_the_servers_own_network_is_a_422(svc: Services) -> None:
+    with TestClient(create_app(svc.settings, services=svc)) as client:
+        partner = user(svc, "police_api", ["referrer"])
+        for url in ("https://169.254.169.254/latest/meta-data/", "http://127.0.0.1:5432/", "https://x.test/\r\nA: b"):
+            r = client.post("/api/v1/referrals", json={**referral(), "callback_url": url}, headers=partner)
+            assert r.status_code == 422 and "callback_url" in r.text, (url, r.text)
+    with UnitOfWork(svc.sessions) as uow:
+        assert uow.session.scalars(select(ReferrerChannel)).all() == []
+        assert uow.session.scalars(select(Case)).all() == []  # refused before anything was kept
