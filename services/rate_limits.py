@@ -4,12 +4,18 @@ The same approach as the sign-in limit (services/sessions.py): every counted use
 request is refused while the rows of its client address within the sliding window reach the limit.
 Rows in the database, not memory, so N web processes share one count. The address is stored only
 as a keyed hash (HMAC with the secret key): the limit works, but the table does not log who referred.
+An IPv6 client counts by its /64 (`client_of`).
+
+The address is the TCP peer (`auttamo serve` trusts no X-Forwarded-For): behind a reverse proxy every
+client has the proxy's address and shares one count, so a deployment behind a proxy must pass the
+client address on to the server itself (or limit at the proxy).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import math
 from datetime import timedelta
 
@@ -32,7 +38,22 @@ class RateLimited(ServiceError):
 def address_key(svc: Services, address: str) -> str:
     """The keyed hash that stands for a client address in the table."""
     secret = svc.settings.secret_key.encode()
-    return hmac.new(secret, f"rate-limit:{address[:64]}".encode(), hashlib.sha256).hexdigest()
+    return hmac.new(secret, f"rate-limit:{client_of(address)}".encode(), hashlib.sha256).hexdigest()
+
+
+def client_of(address: str) -> str:
+    """The unit a limit counts: an IPv4 address, or an IPv6 /64. One subscriber gets a whole /64 and
+    may use any of its 2^64 addresses, so counting single IPv6 addresses would limit nobody. An
+    IPv4-mapped IPv6 address counts as its IPv4 address."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return address[:64]
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
 
 
 def take_slot(svc: Services, bucket: str, address: str, *, limit: int, window_minutes: int) -> None:

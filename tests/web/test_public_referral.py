@@ -16,6 +16,7 @@ from support import OWNER, files_of
 
 from services.context import Services
 from services.deploy import deploy
+from services.rate_limits import RateLimited, take_slot
 from services.referrer_channels import code_digest
 from services.uow import UnitOfWork
 from store.models import AuditEvent, Case, HumanTask, RateLimitHit, ReferrerChannel, ReferrerNotification
@@ -260,3 +261,18 @@ def test_status_look_ups_are_rate_limited(svc: Services) -> None:
             assert lookup(client, "AUT-2026-000001", "AAAA").status_code == 200
         r = lookup(client, "AUT-2026-000001", "AAAA")
         assert r.status_code == 429 and 'data-testid="rate-limited"' in r.text
+
+
+def test_an_ipv6_client_is_counted_by_its_slash_64(svc: Services) -> None:
+    """A subscriber gets a whole /64: counting single IPv6 addresses would let one sender rotate past the limit."""
+    limit = {"limit": 2, "window_minutes": 10}
+    take_slot(svc, "test_bucket", "2001:db8:1:2::1", **limit)
+    take_slot(svc, "test_bucket", "2001:db8:1:2:ffff:ffff:ffff:fffe", **limit)
+    with pytest.raises(RateLimited):
+        take_slot(svc, "test_bucket", "2001:db8:1:2:abcd::9", **limit)
+    take_slot(svc, "test_bucket", "2001:db8:1:3::1", **limit)  # the next /64 is another client
+    take_slot(svc, "test_bucket", "::ffff:192.0.2.7", **limit)  # IPv4-mapped: the IPv4 address itself
+    take_slot(svc, "test_bucket", "192.0.2.7", **limit)
+    with pytest.raises(RateLimited):
+        take_slot(svc, "test_bucket", "192.0.2.7", **limit)
+    assert count(svc, RateLimitHit) == 5
