@@ -276,3 +276,9 @@ def test_an_ipv6_client_is_counted_by_its_slash_64(svc: Services) -> None:
     with pytest.raises(RateLimited):
         take_slot(svc, "test_bucket", "192.0.2.7", **limit)
     assert count(svc, RateLimitHit) == 5
+
+
+def test_an_over_long_status_look_up_is_an_ordinary_no_match_with_the_quick_exit(client: TestClient) -> None:
+    r = lookup(client, "AUT-2026-000001" + "9" * 500, "A" * 5000)
+    assert r.status_code == 200 and 'data-testid="referral-status-unknown"' in r.text
+    assert 'data-testid="quick-exit"' in r.text and r.headers["cache-control"] == "no-store"

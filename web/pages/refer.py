@@ -118,11 +118,12 @@ def status_lookup(
     request: Request,
     svc: ServicesDep,
     templates: TemplatesDep,
-    reference: Annotated[str, Form(max_length=100)] = "",
-    code: Annotated[str, Form(max_length=100)] = "",
+    reference: Annotated[str, Form()] = "",
+    code: Annotated[str, Form()] = "",
 ) -> Response:
     """The outcome for a reference and its status code; a wrong code and an unknown reference get the
-    same answer, so the page tells nobody which references exist."""
+    same answer, so the page tells nobody which references exist. An over-long value is no match (the
+    service cuts both), not a bare 422 page without the quick exit; the body limit bounds them."""
     try:
         result = referral_status(svc, reference, code, address=_address(request))
     except RateLimited as exc:
