@@ -24,6 +24,7 @@ from typing import Any
 from babel.dates import format_date
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
 from processes.letters import APPEAL, TEMPLATE_DIR, LetterKind
@@ -89,9 +90,13 @@ def day(context: Context, value: Any) -> str:
 
 @cache
 def environment(override_dir: str | None) -> Environment:
-    """Our templates, each replaceable by a file of the same name in `override_dir` (a deployment's)."""
+    """Our templates, each replaceable by a file of the same name in `override_dir` (a deployment's).
+
+    Sandboxed: a letter template is text that people outside development edit (legal wording, the
+    appeal instructions), rendered with a client's facts inside the server. The sandbox keeps it to
+    reading those facts: no attribute walk from `self` or a filter to Python's globals, os or files."""
     loaders = [FileSystemLoader(override_dir)] if override_dir else []
-    env = Environment(
+    env = ImmutableSandboxedEnvironment(
         loader=ChoiceLoader([*loaders, FileSystemLoader(TEMPLATE_DIR)]),
         autoescape=True,
         undefined=StrictUndefined,  # a misspelt fact is an error at production, not a blank in a sent letter

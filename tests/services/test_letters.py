@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from jinja2.exceptions import SecurityError
 from sqlalchemy import delete, select
 from support import FakeClock
 
@@ -306,3 +307,17 @@ def test_a_decision_signed_before_letters_existed_gets_its_letter_on_first_downl
     with UnitOfWork(w.svc.sessions) as uow:
         fields = uow.session.scalars(select(Document.field).where(Document.case_id == case_id)).all()
     assert sorted(fields) == [FACTS_FIELD, "decision_letter.fi"]
+
+
+def test_a_deployments_template_cannot_reach_past_the_facts(w: World, tmp_path: Path) -> None:
+    """Letter templates are edited outside development: they may read the facts, not Python's internals."""
+    case_id = assessed(w)
+    decision_id = signed(w, case_id, language="en")
+    (tmp_path / "decision_admission.fi.html.j2").write_text(
+        "{{ self.__init__.__globals__.__builtins__.__import__('os').getcwd() }}", encoding="utf-8"
+    )
+    (tmp_path / "decision_admission.sv.html.j2").write_text("{{ facts.update({'outcome': 'x'}) }}", encoding="utf-8")
+    hostile = replace(w.svc, settings=replace(w.svc.settings, letter_templates_dir=tmp_path))
+    for lang in ("fi", "sv"):
+        with pytest.raises(SecurityError):
+            get_letter(hostile, w.caseworker, case_id, decision_id, fmt="html", lang=lang, via="api")
