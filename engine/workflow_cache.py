@@ -8,7 +8,8 @@ Correct across processes and threads by construction:
 - the caller puts a workflow back only after its transaction committed;
 - `take` removes the entry, so no two use cases hold one workflow at once, and an entry is only
   handed to the thread that restored it (spec objects are per thread: engine.serializer);
-- the number of entries is bounded (least recently used go first).
+- the number of entries is bounded (least recently used go first), and so is their size: a
+  workflow whose state is larger than MAX_ENTRY_CHARS is not kept.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 DEFAULT_SIZE = 32
+MAX_ENTRY_CHARS = 200_000  # a long-lived case holds ~40 KB of state; 32 entries stay well under 100 MB
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ class WorkflowCache:
         return None
 
     def put(self, key: Hashable, version_key: str, state_json: str, workflow: Any) -> None:
-        if self.size <= 0:
+        if self.size <= 0 or len(state_json) > MAX_ENTRY_CHARS:
             return
         entry = _Entry(threading.get_ident(), version_key, state_json, workflow)
         with self._lock:
@@ -61,6 +63,12 @@ class WorkflowCache:
             self._entries.move_to_end(key)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
+
+    def __contains__(self, key: Hashable) -> bool:
+        return key in self._entries
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
     def clear(self) -> None:
         with self._lock:
