@@ -21,48 +21,47 @@ from typing import Any
 
 import httpx
 import pytest
+from authz_kit import (
+    CASE_READERS,
+    CSRF_META,
+    INBOX_USERS,
+    PASSWORD,
+    PDF,
+    ROLES,
+    SIGNED_IN,
+    ApiWorld,
+    api_assign,
+    api_claim,
+    api_complete,
+    api_delete_filter,
+    api_deploy_dry_run,
+    api_draft,
+    api_expect,
+    api_get,
+    api_message,
+    api_referral,
+    api_save_filter,
+    api_start,
+    api_unclaim,
+    api_upload,
+    own_filter,
+    page_clients,
+    page_expect,
+    role_users,
+    signed_in,
+)
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
-from support import files_of
-from support_api import actor, case_with_flow, deploy_case_flow, open_task, referral, team_id, to_assess
+from support_api import actor, deploy_case_flow, open_task, team_id
 
 from services.consultations import ConsultationInput, record_consultation
 from services.context import Actor, Services
 from services.documents import store_document
-from services.inbox import InboxQuery, save_filter
-from services.tasks import claim, complete_task
+from services.tasks import claim
 from services.uow import UnitOfWork
-from services.users import add_user, issue_token
+from services.users import add_user
 from store.models import User
 from web.app import create_app
-
-PASSWORD = "a long enough test password 42"
-ROLES = (
-    "referrer",
-    "intake",
-    "caseworker",
-    "decider",
-    "supervisor",
-    "process_owner",
-    "admin",
-    "statistician",
-    "anonymous",
-)
-CASE_READERS = {"intake", "caseworker", "decider", "supervisor"}
-INBOX_USERS = {"referrer", "intake", "caseworker", "decider", "supervisor", "process_owner"}
-SIGNED_IN = set(ROLES) - {"anonymous"}
-PDF = b"%PDF-1.7\n%%EOF\n"
-CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
-
-
-def api(ok: int, allowed: set[str]) -> dict[str, int]:
-    """JSON API: `ok` for the allowed roles, 401 without credentials, 403 for everyone else."""
-    return {role: 401 if role == "anonymous" else ok if role in allowed else 403 for role in ROLES}
-
-
-def page(ok: int, allowed: set[str], *, denied: int = 403) -> dict[str, int]:
-    """HTML page: `ok` for the allowed roles, a redirect to the sign-in page without a session."""
-    return {role: 303 if role == "anonymous" else ok if role in allowed else denied for role in ROLES}
 
 
 def same(status: int) -> dict[str, int]:
@@ -70,29 +69,17 @@ def same(status: int) -> dict[str, int]:
 
 
 @dataclass
-class World:
-    svc: Services
-    api: TestClient
-    pages: dict[str, TestClient]
-    tokens: dict[str, dict[str, str]]
-    names: dict[str, str]
-    counter: Iterator[int]
+class World(ApiWorld):
+    """The API world plus a signed-in browser per role, and objects shared by the cells that only read."""
+
+    pages: dict[str, TestClient] = field(default_factory=dict)
     cache: dict[str, Any] = field(default_factory=dict)
-
-    def fresh_case(self) -> tuple[int, int]:
-        return case_with_flow(self.svc, "A", reference=f"AUT-2026-{next(self.counter):06d}")
-
-    def fresh_register(self) -> str:
-        return open_task(self.svc, self.fresh_case()[1], "register")
 
     def shared(self, key: str, make: Callable[[], Any]) -> Any:
         """An object shared by cells that only read it."""
         if key not in self.cache:
             self.cache[key] = make()
         return self.cache[key]
-
-    def call(self, role: str, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        return self.api.request(method, url, headers=self.tokens.get(role, {}), **kwargs)
 
     def csrf(self, role: str) -> str:
         """The CSRF token of the role's session (or pre-session), read once from a page."""
@@ -121,77 +108,20 @@ def _user_id(svc: Services, name: str) -> int:
 @pytest.fixture
 def world(svc: Services) -> Iterator[World]:
     deploy_case_flow(svc)
-    names = {role: f"u_{role}" for role in SIGNED_IN}
-    tokens: dict[str, dict[str, str]] = {}
-    for role, name in names.items():
-        add_user(
-            svc, name, [role], password=PASSWORD, team="A" if role in ("intake", "caseworker", "decider") else None
-        )
-        tokens[role] = {"Authorization": f"Bearer {issue_token(svc, name)}"}
+    names, headers = role_users(svc)
     app = create_app(svc.settings, services=svc)
-    with TestClient(app) as api_client:
-        pages: dict[str, TestClient] = {}
-        try:
-            for role in ROLES:
-                client = TestClient(app)
-                client.__enter__()
-                pages[role] = client
-                if role != "anonymous":
-                    token = CSRF_META.search(client.get("/login").text)
-                    assert token
-                    r = client.post(
-                        "/login",
-                        data={"username": names[role], "password": PASSWORD, "__csrf": token.group(1)},
-                        follow_redirects=False,
-                    )
-                    assert r.status_code == 303, (role, r.status_code, r.text[:300])
-            yield World(svc, api_client, pages, tokens, names, itertools.count(1))
-        finally:
-            for client in pages.values():
-                client.__exit__(None, None, None)
+    with TestClient(app) as api_client, page_clients(app, names) as pages:
+        yield World(svc, api_client, headers, names, itertools.count(1), pages)
 
 
 Cell = Callable[[World, str], httpx.Response]
 
 
-# --- JSON API cells ---------------------------------------------------------------------------------
-
-
-def _api_get(url: str) -> Cell:
-    return lambda w, role: w.call(role, "GET", url)
-
-
-def _api_claim(w: World, role: str) -> httpx.Response:
-    return w.call(role, "POST", f"/api/v1/tasks/{w.fresh_register()}/claim")
-
-
-def _api_unclaim(w: World, role: str) -> httpx.Response:
-    task = w.fresh_register()
-    claim(w.svc, actor(w.svc, w.names["intake"]), task)
-    return w.call(role, "POST", f"/api/v1/tasks/{task}/unclaim")
-
-
-def _api_assign(w: World, role: str) -> httpx.Response:
-    return w.call(role, "POST", f"/api/v1/tasks/{w.fresh_register()}/assign", json={"assignee": w.names["intake"]})
-
-
-def _api_draft(w: World, role: str) -> httpx.Response:
-    return w.call(role, "PUT", f"/api/v1/tasks/{w.fresh_register()}/draft", json={"data": {"client_name": "A"}})
-
-
-def _api_complete(w: World, role: str) -> httpx.Response:
-    data = {"data": {"client_name": "Anna", "received_on": "2026-03-01"}}
-    return w.call(role, "POST", f"/api/v1/tasks/{w.fresh_register()}/complete", json=data)
+# --- JSON API cells (the ones asked as in tests/web/test_authz_api_matrix.py come from authz_kit) ----
 
 
 def _api_read_task(w: World, role: str) -> httpx.Response:
     return w.call(role, "GET", f"/api/v1/tasks/{w.shared('register', w.fresh_register)}")
-
-
-def _api_upload(w: World, role: str) -> httpx.Response:
-    files = {"file": ("a.pdf", PDF, "application/pdf")}
-    url = f"/api/v1/tasks/{w.fresh_register()}/documents"
-    return w.call(role, "POST", url, files=files, data={"field": "client_name"})
 
 
 def _document(w: World) -> str:
@@ -208,44 +138,8 @@ def _api_read_case(w: World, role: str) -> httpx.Response:
     return w.call(role, "GET", f"/api/v1/cases/{w.shared('case', w.fresh_case)[0]}")
 
 
-def _api_message(w: World, role: str) -> httpx.Response:
-    case_id, instance = w.fresh_case()
-    assess = to_assess(w.svc, instance, w.names["intake"])
-    complete_task(w.svc, actor(w.svc, w.names["caseworker"]), assess, {"risk_level": 1})
-    return w.call(role, "POST", f"/api/v1/cases/{case_id}/messages/police_report_filed", json={"payload": {}})
-
-
-def _api_save_filter(w: World, role: str) -> httpx.Response:
-    return w.call(
-        role, "POST", "/api/v1/saved-filters", json={"name": f"f{next(w.counter)}", "query": {"scope": "team"}}
-    )
-
-
-def _own_filter(w: World, role: str) -> int:
-    if role in INBOX_USERS:
-        return save_filter(w.svc, actor(w.svc, w.names[role]), f"f{next(w.counter)}", InboxQuery()).id
-    return 999_999
-
-
-def _api_delete_filter(w: World, role: str) -> httpx.Response:
-    return w.call(role, "DELETE", f"/api/v1/saved-filters/{_own_filter(w, role)}")
-
-
-def _api_deploy_dry_run(w: World, role: str) -> httpx.Response:
-    files = [("files", (f.name, f.content, "application/octet-stream")) for f in files_of("case_flow")]
-    return w.call(role, "POST", "/api/v1/process-definitions?dry_run=true", files=files)
-
-
-def _api_start(w: World, role: str) -> httpx.Response:
-    return w.call(role, "POST", "/api/v1/process-instances", json={"process": "case_flow", "data": {}})
-
-
 def _api_read_instance(w: World, role: str) -> httpx.Response:
     return w.call(role, "GET", f"/api/v1/process-instances/{w.shared('case', w.fresh_case)[1]}")
-
-
-def _api_referral(w: World, role: str) -> httpx.Response:
-    return w.call(role, "POST", "/api/v1/referrals", json=referral())
 
 
 # --- page cells -------------------------------------------------------------------------------------
@@ -286,7 +180,7 @@ def _page_save_filter(w: World, role: str) -> httpx.Response:
 
 
 def _page_delete_filter(w: World, role: str) -> httpx.Response:
-    return w.post_page(role, f"/inbox/filters/{_own_filter(w, role)}/delete")
+    return w.post_page(role, f"/inbox/filters/{own_filter(w, role)}/delete")
 
 
 def _page_new_user(w: World, role: str) -> httpx.Response:
@@ -338,9 +232,7 @@ def _page_logout(w: World, role: str) -> httpx.Response:
     # Signing out a role's own session would break its next cells: use a throwaway session.
     client = TestClient(w.api.app)
     if role != "anonymous":
-        token = CSRF_META.search(client.get("/login").text)
-        assert token
-        client.post("/login", data={"username": w.names[role], "password": PASSWORD, "__csrf": token.group(1)})
+        signed_in(client, w.names[role])
     token = CSRF_META.search(client.get("/login" if role == "anonymous" else "/supervision/access-log").text)
     assert token
     return client.post("/logout", data={"__csrf": token.group(1)}, follow_redirects=False)
@@ -403,73 +295,73 @@ MATRIX: dict[tuple[str, str], tuple[Cell, dict[str, int]]] = {
     ("GET", "/openapi.json"): (lambda w, role: w.call(role, "GET", "/openapi.json"), PUBLIC),
     ("GET", "/api/docs"): (lambda w, role: w.call(role, "GET", "/api/docs"), PUBLIC),
     ("GET", "/docs/oauth2-redirect"): (lambda w, role: w.call(role, "GET", "/docs/oauth2-redirect"), PUBLIC),
-    ("GET", "/health"): (_api_get("/health"), PUBLIC),
+    ("GET", "/health"): (api_get("/health"), PUBLIC),
     ("GET", "/static/vendor/{name}"): (_page_get("/static/vendor/htmx.min.js"), PUBLIC),
     ("MOUNT", "/static"): (_page_get("/static/app.css"), PUBLIC),
     ("MOUNT", "/static/vendor/bpmn-js"): (_page_get("/static/vendor/bpmn-js/bpmn-viewer.production.min.js"), PUBLIC),
     # JSON API
-    ("GET", "/api/v1/tasks"): (_api_get("/api/v1/tasks?scope=mine"), api(200, INBOX_USERS)),
-    ("GET", "/api/v1/tasks/{task_id}"): (_api_read_task, api(200, {"intake", "supervisor"})),
-    ("POST", "/api/v1/tasks/{task_id}/claim"): (_api_claim, api(200, {"intake"})),
-    ("POST", "/api/v1/tasks/{task_id}/unclaim"): (_api_unclaim, api(200, {"intake", "supervisor"})),
-    ("POST", "/api/v1/tasks/{task_id}/assign"): (_api_assign, api(200, {"supervisor"})),
-    ("PUT", "/api/v1/tasks/{task_id}/draft"): (_api_draft, api(200, {"intake"})),
-    ("POST", "/api/v1/tasks/{task_id}/complete"): (_api_complete, api(200, {"intake"})),
-    ("POST", "/api/v1/tasks/{task_id}/documents"): (_api_upload, api(201, {"intake"})),
-    ("GET", "/api/v1/documents/{public_id}"): (_api_download, api(200, CASE_READERS)),
-    ("GET", "/api/v1/cases/{case_id}"): (_api_read_case, api(200, CASE_READERS)),
+    ("GET", "/api/v1/tasks"): (api_get("/api/v1/tasks?scope=mine"), api_expect(200, INBOX_USERS)),
+    ("GET", "/api/v1/tasks/{task_id}"): (_api_read_task, api_expect(200, {"intake", "supervisor"})),
+    ("POST", "/api/v1/tasks/{task_id}/claim"): (api_claim, api_expect(200, {"intake"})),
+    ("POST", "/api/v1/tasks/{task_id}/unclaim"): (api_unclaim, api_expect(200, {"intake", "supervisor"})),
+    ("POST", "/api/v1/tasks/{task_id}/assign"): (api_assign, api_expect(200, {"supervisor"})),
+    ("PUT", "/api/v1/tasks/{task_id}/draft"): (api_draft, api_expect(200, {"intake"})),
+    ("POST", "/api/v1/tasks/{task_id}/complete"): (api_complete, api_expect(200, {"intake"})),
+    ("POST", "/api/v1/tasks/{task_id}/documents"): (api_upload, api_expect(201, {"intake"})),
+    ("GET", "/api/v1/documents/{public_id}"): (_api_download, api_expect(200, CASE_READERS)),
+    ("GET", "/api/v1/cases/{case_id}"): (_api_read_case, api_expect(200, CASE_READERS)),
     # A task that is not a decider's signature: case readers learn only that it is no signed decision.
     ("GET", "/api/v1/cases/{case_id}/decisions/{decision_id}/letter"): (
         _api_cell("GET", "/api/v1/cases/{case_id}/decisions/{task_id}/letter"),
-        api(404, CASE_READERS),
+        api_expect(404, CASE_READERS),
     ),
-    ("POST", "/api/v1/cases/{case_id}/messages/{name}"): (_api_message, api(200, CASE_READERS)),
-    ("GET", "/api/v1/access-log"): (_api_get("/api/v1/access-log"), api(200, {"supervisor"})),
-    ("GET", "/api/v1/saved-filters"): (_api_get("/api/v1/saved-filters"), api(200, INBOX_USERS)),
-    ("POST", "/api/v1/saved-filters"): (_api_save_filter, api(201, INBOX_USERS)),
-    ("DELETE", "/api/v1/saved-filters/{filter_id}"): (_api_delete_filter, api(204, INBOX_USERS)),
-    ("POST", "/api/v1/referrals"): (_api_referral, api(201, {"referrer", "intake", "supervisor"})),
+    ("POST", "/api/v1/cases/{case_id}/messages/{name}"): (api_message, api_expect(200, CASE_READERS)),
+    ("GET", "/api/v1/access-log"): (api_get("/api/v1/access-log"), api_expect(200, {"supervisor"})),
+    ("GET", "/api/v1/saved-filters"): (api_get("/api/v1/saved-filters"), api_expect(200, INBOX_USERS)),
+    ("POST", "/api/v1/saved-filters"): (api_save_filter, api_expect(201, INBOX_USERS)),
+    ("DELETE", "/api/v1/saved-filters/{filter_id}"): (api_delete_filter, api_expect(204, INBOX_USERS)),
+    ("POST", "/api/v1/referrals"): (api_referral, api_expect(201, {"referrer", "intake", "supervisor"})),
     ("GET", "/api/v1/process-definitions"): (
-        _api_get("/api/v1/process-definitions"),
-        api(200, {"process_owner", "supervisor", "admin"}),
+        api_get("/api/v1/process-definitions"),
+        api_expect(200, {"process_owner", "supervisor", "admin"}),
     ),
-    ("POST", "/api/v1/process-definitions"): (_api_deploy_dry_run, api(200, {"process_owner"})),
-    ("POST", "/api/v1/process-instances"): (_api_start, api(201, {"process_owner", "supervisor"})),
+    ("POST", "/api/v1/process-definitions"): (api_deploy_dry_run, api_expect(200, {"process_owner"})),
+    ("POST", "/api/v1/process-instances"): (api_start, api_expect(201, {"process_owner", "supervisor"})),
     ("GET", "/api/v1/process-instances/{instance_id}"): (
         _api_read_instance,
-        api(200, {"process_owner", "supervisor"}),
+        api_expect(200, {"process_owner", "supervisor"}),
     ),
     ("GET", "/api/v1/statistics/annual/{year}"): (
-        _api_get("/api/v1/statistics/annual/2026"),
-        api(200, {"supervisor", "statistician"}),
+        api_get("/api/v1/statistics/annual/2026"),
+        api_expect(200, {"supervisor", "statistician"}),
     ),
     # HTML pages
-    ("GET", "/"): (_page_get("/"), page(303, SIGNED_IN)),
+    ("GET", "/"): (_page_get("/"), page_expect(303, SIGNED_IN)),
     ("GET", "/login"): (_page_get("/login"), {**same(303), "anonymous": 200}),
     ("POST", "/login"): (_page_login, same(401)),
     ("POST", "/logout"): (_page_logout, same(303)),
     ("POST", "/lang"): (_page_lang, same(303)),
-    ("GET", "/inbox"): (_page_get("/inbox"), page(200, INBOX_USERS)),
-    ("GET", "/inbox/table"): (_page_get("/inbox/table"), page(200, INBOX_USERS)),
-    ("POST", "/inbox/filters"): (_page_save_filter, page(303, INBOX_USERS)),
-    ("POST", "/inbox/filters/{filter_id}/delete"): (_page_delete_filter, page(303, INBOX_USERS)),
-    ("GET", "/tasks/{task_id}"): (_page_task, page(200, {"intake", "supervisor"})),
-    ("POST", "/tasks/{task_id}"): (_page_complete, page(303, {"intake"})),
-    ("POST", "/tasks/{task_id}/claim"): (_page_claim, page(303, {"intake"})),
-    ("POST", "/tasks/{task_id}/unclaim"): (_page_unclaim, page(303, {"intake", "supervisor"})),
-    ("POST", "/tasks/{task_id}/assign"): (_page_assign, page(303, {"supervisor"})),
-    ("GET", "/cases/{case_id}"): (_page_case, page(200, CASE_READERS)),
-    ("GET", "/supervision/access-log"): (_page_get("/supervision/access-log"), page(200, {"supervisor"})),
-    ("GET", "/admin/users"): (_page_get("/admin/users"), page(200, {"admin"})),
-    ("GET", "/admin/users/new"): (_page_get("/admin/users/new"), page(200, {"admin"})),
-    ("POST", "/admin/users"): (_page_new_user, page(303, {"admin"})),
-    ("GET", "/admin/users/{user_id}"): (_page_edit_user, page(200, {"admin"})),
-    ("POST", "/admin/users/{user_id}"): (_page_update_user, page(303, {"admin"})),
-    ("POST", "/admin/users/{user_id}/active"): (_page_deactivate, page(303, {"admin"})),
-    ("POST", "/admin/users/{user_id}/password"): (_page_password, page(303, {"admin"})),
-    ("GET", "/admin/teams"): (_page_get("/admin/teams"), page(200, {"admin"})),
-    ("POST", "/admin/teams"): (_page_new_team, page(303, {"admin"})),
-    ("POST", "/admin/teams/{team_id}"): (_page_rename_team, page(303, {"admin"})),
+    ("GET", "/inbox"): (_page_get("/inbox"), page_expect(200, INBOX_USERS)),
+    ("GET", "/inbox/table"): (_page_get("/inbox/table"), page_expect(200, INBOX_USERS)),
+    ("POST", "/inbox/filters"): (_page_save_filter, page_expect(303, INBOX_USERS)),
+    ("POST", "/inbox/filters/{filter_id}/delete"): (_page_delete_filter, page_expect(303, INBOX_USERS)),
+    ("GET", "/tasks/{task_id}"): (_page_task, page_expect(200, {"intake", "supervisor"})),
+    ("POST", "/tasks/{task_id}"): (_page_complete, page_expect(303, {"intake"})),
+    ("POST", "/tasks/{task_id}/claim"): (_page_claim, page_expect(303, {"intake"})),
+    ("POST", "/tasks/{task_id}/unclaim"): (_page_unclaim, page_expect(303, {"intake", "supervisor"})),
+    ("POST", "/tasks/{task_id}/assign"): (_page_assign, page_expect(303, {"supervisor"})),
+    ("GET", "/cases/{case_id}"): (_page_case, page_expect(200, CASE_READERS)),
+    ("GET", "/supervision/access-log"): (_page_get("/supervision/access-log"), page_expect(200, {"supervisor"})),
+    ("GET", "/admin/users"): (_page_get("/admin/users"), page_expect(200, {"admin"})),
+    ("GET", "/admin/users/new"): (_page_get("/admin/users/new"), page_expect(200, {"admin"})),
+    ("POST", "/admin/users"): (_page_new_user, page_expect(303, {"admin"})),
+    ("GET", "/admin/users/{user_id}"): (_page_edit_user, page_expect(200, {"admin"})),
+    ("POST", "/admin/users/{user_id}"): (_page_update_user, page_expect(303, {"admin"})),
+    ("POST", "/admin/users/{user_id}/active"): (_page_deactivate, page_expect(303, {"admin"})),
+    ("POST", "/admin/users/{user_id}/password"): (_page_password, page_expect(303, {"admin"})),
+    ("GET", "/admin/teams"): (_page_get("/admin/teams"), page_expect(200, {"admin"})),
+    ("POST", "/admin/teams"): (_page_new_team, page_expect(303, {"admin"})),
+    ("POST", "/admin/teams/{team_id}"): (_page_rename_team, page_expect(303, {"admin"})),
 }
 
 
@@ -483,95 +375,98 @@ MATRIX.update(
         ("MOUNT", "/static/vendor/dmn-js"): (_page_get("/static/vendor/dmn-js/dmn-viewer.production.min.js"), PUBLIC),
         ("GET", "/supervision/access-log.csv"): (
             _page_cell("GET", "/supervision/access-log.csv"),
-            page(200, SUPERVISOR),
+            page_expect(200, SUPERVISOR),
         ),
         # process monitoring (supervisors; process owners see instances of their models)
         ("GET", "/api/v1/process-instances"): (
             _api_cell("GET", "/api/v1/process-instances"),
-            api(200, OWNER_OR_SUPERVISOR),
+            api_expect(200, OWNER_OR_SUPERVISOR),
         ),
         ("POST", "/api/v1/process-instances/{instance_id}/suspend"): (
             _api_cell("POST", "/api/v1/process-instances/{instance_id}/suspend", REASON),
-            api(200, SUPERVISOR),
+            api_expect(200, SUPERVISOR),
         ),
         ("POST", "/api/v1/process-instances/{instance_id}/resume"): (
             _api_cell("POST", "/api/v1/process-instances/{instance_id}/resume", REASON),
-            api(409, SUPERVISOR),
+            api_expect(409, SUPERVISOR),
         ),
         ("POST", "/api/v1/process-instances/{instance_id}/cancel"): (
             _api_cell("POST", "/api/v1/process-instances/{instance_id}/cancel", REASON),
-            api(200, SUPERVISOR),
+            api_expect(200, SUPERVISOR),
         ),
-        ("GET", "/monitoring"): (_page_cell("GET", "/monitoring"), page(200, SUPERVISOR)),
-        ("GET", "/monitoring/panels"): (_page_cell("GET", "/monitoring/panels"), page(200, SUPERVISOR)),
-        ("GET", "/monitoring/deadlines"): (_page_cell("GET", "/monitoring/deadlines"), page(200, SUPERVISOR)),
-        ("GET", "/monitoring/instances"): (_page_cell("GET", "/monitoring/instances"), page(200, OWNER_OR_SUPERVISOR)),
+        ("GET", "/monitoring"): (_page_cell("GET", "/monitoring"), page_expect(200, SUPERVISOR)),
+        ("GET", "/monitoring/panels"): (_page_cell("GET", "/monitoring/panels"), page_expect(200, SUPERVISOR)),
+        ("GET", "/monitoring/deadlines"): (_page_cell("GET", "/monitoring/deadlines"), page_expect(200, SUPERVISOR)),
+        ("GET", "/monitoring/instances"): (
+            _page_cell("GET", "/monitoring/instances"),
+            page_expect(200, OWNER_OR_SUPERVISOR),
+        ),
         ("GET", "/monitoring/instances/{instance_id}"): (
             _page_cell("GET", "/monitoring/instances/{instance_id}"),
-            page(200, OWNER_OR_SUPERVISOR),
+            page_expect(200, OWNER_OR_SUPERVISOR),
         ),
         ("GET", "/monitoring/instances/{instance_id}/diagram.bpmn"): (
             _page_cell("GET", "/monitoring/instances/{instance_id}/diagram.bpmn"),
-            page(200, OWNER_OR_SUPERVISOR),
+            page_expect(200, OWNER_OR_SUPERVISOR),
         ),
         ("POST", "/monitoring/instances/filters"): (
             _page_cell("POST", "/monitoring/instances/filters", {"name": "mine", "query": ""}),
-            page(303, OWNER_OR_SUPERVISOR),
+            page_expect(303, OWNER_OR_SUPERVISOR),
         ),
         ("POST", "/monitoring/instances/filters/{filter_id}/delete"): (
             _page_cell("POST", "/monitoring/instances/filters/999999/delete"),
-            page(404, OWNER_OR_SUPERVISOR),
+            page_expect(404, OWNER_OR_SUPERVISOR),
         ),
         ("POST", "/monitoring/instances/{instance_id}/suspend"): (
             _page_cell("POST", "/monitoring/instances/{instance_id}/suspend", REASON),
-            page(303, SUPERVISOR),
+            page_expect(303, SUPERVISOR),
         ),
         ("POST", "/monitoring/instances/{instance_id}/resume"): (
             _page_cell("POST", "/monitoring/instances/{instance_id}/resume", REASON),
-            page(303, SUPERVISOR),
+            page_expect(303, SUPERVISOR),
         ),
         ("POST", "/monitoring/instances/{instance_id}/cancel"): (
             _page_cell("POST", "/monitoring/instances/{instance_id}/cancel", REASON),
-            page(303, SUPERVISOR),
+            page_expect(303, SUPERVISOR),
         ),
         ("POST", "/monitoring/tasks/{task_id}/assign"): (
             _page_cell("POST", "/monitoring/tasks/{task_id}/assign", {"assignee": "u_intake"}),
-            page(303, SUPERVISOR),
+            page_expect(303, SUPERVISOR),
         ),
         ("POST", "/monitoring/incidents/{incident_id}/retry"): (
             _page_cell("POST", "/monitoring/incidents/999999/retry"),
             row("404 404 404 404 404 404 404 404 303"),
         ),
         # statistics
-        ("GET", "/statistics"): (_page_cell("GET", "/statistics"), page(303, {"supervisor", "statistician"})),
+        ("GET", "/statistics"): (_page_cell("GET", "/statistics"), page_expect(303, {"supervisor", "statistician"})),
         ("GET", "/statistics/{year}"): (
             _page_cell("GET", "/statistics/{year}"),
-            page(200, {"supervisor", "statistician"}),
+            page_expect(200, {"supervisor", "statistician"}),
         ),
         ("GET", "/statistics/{year}/export.csv"): (
             _page_cell("GET", "/statistics/{year}/export.csv"),
-            page(200, {"supervisor", "statistician"}),
+            page_expect(200, {"supervisor", "statistician"}),
         ),
         ("GET", "/statistics/{year}/export.xlsx"): (
             _page_cell("GET", "/statistics/{year}/export.xlsx"),
-            page(200, {"supervisor", "statistician"}),
+            page_expect(200, {"supervisor", "statistician"}),
         ),
         ("GET", "/statistics/import"): (
             _page_cell("GET", "/statistics/import"),
-            page(200, {"supervisor", "statistician"}),
+            page_expect(200, {"supervisor", "statistician"}),
         ),
         ("POST", "/statistics/import"): (
             _page_cell("POST", "/statistics/import"),
-            page(422, {"supervisor", "statistician"}),
+            page_expect(422, {"supervisor", "statistician"}),
         ),
         # process versions, drafts and the modeler (process owners edit; supervisors read)
         ("GET", "/api/v1/process-definitions/{process_id}/versions"): (
             _api_cell("GET", "/api/v1/process-definitions/{process_id}/versions"),
-            api(200, OWNER_OR_SUPERVISOR),
+            api_expect(200, OWNER_OR_SUPERVISOR),
         ),
         ("GET", "/api/v1/process-definitions/{process_id}/versions/{version}/files/{name}"): (
             _api_cell("GET", "/api/v1/process-definitions/{process_id}/versions/{version}/files/{name}"),
-            api(200, OWNER_OR_SUPERVISOR),
+            api_expect(200, OWNER_OR_SUPERVISOR),
         ),
         ("GET", "/api/v1/process-definitions/{process_id}/diff"): (
             _api_cell("GET", "/api/v1/process-definitions/{process_id}/diff?from=1&to=1"),
@@ -579,11 +474,11 @@ MATRIX.update(
         ),
         ("GET", "/api/v1/process-definitions/{process_id}/draft"): (
             _api_cell("GET", "/api/v1/process-definitions/{process_id}/draft"),
-            api(200, OWNER_OR_SUPERVISOR),
+            api_expect(200, OWNER_OR_SUPERVISOR),
         ),
         ("GET", "/api/v1/process-definitions/{process_id}/draft/files/{name}"): (
             _api_cell("GET", "/api/v1/process-definitions/{process_id}/draft/files/{name}"),
-            api(200, OWNER_OR_SUPERVISOR),
+            api_expect(200, OWNER_OR_SUPERVISOR),
         ),
         ("PUT", "/api/v1/process-definitions/{process_id}/draft/files/{name}"): (
             _api_cell(
@@ -597,11 +492,11 @@ MATRIX.update(
         ),
         ("DELETE", "/api/v1/process-definitions/{process_id}/draft"): (
             _api_cell("DELETE", "/api/v1/process-definitions/{process_id}/draft"),
-            api(204, {"process_owner"}),
+            api_expect(204, {"process_owner"}),
         ),
         ("POST", "/api/v1/process-definitions/{process_id}/draft/check"): (
             _api_cell("POST", "/api/v1/process-definitions/{process_id}/draft/check", {}),
-            api(200, OWNER_OR_SUPERVISOR),
+            api_expect(200, OWNER_OR_SUPERVISOR),
         ),
         ("POST", "/api/v1/process-definitions/{process_id}/draft/deploy"): (
             _api_cell("POST", "/api/v1/process-definitions/{process_id}/draft/deploy", {"note": "no change"}),
@@ -617,13 +512,13 @@ MATRIX.update(
             ),
             row("422 422 422 422 422 422 422 422 401"),
         ),
-        ("GET", "/processes"): (_page_cell("GET", "/processes"), page(200, OWNER_OR_SUPERVISOR)),
-        ("GET", "/processes/import"): (_page_cell("GET", "/processes/import"), page(200, {"process_owner"})),
-        ("POST", "/processes/import"): (_page_cell("POST", "/processes/import"), page(422, {"process_owner"})),
-        ("POST", "/processes/new"): (_page_cell("POST", "/processes/new"), page(422, {"process_owner"})),
+        ("GET", "/processes"): (_page_cell("GET", "/processes"), page_expect(200, OWNER_OR_SUPERVISOR)),
+        ("GET", "/processes/import"): (_page_cell("GET", "/processes/import"), page_expect(200, {"process_owner"})),
+        ("POST", "/processes/import"): (_page_cell("POST", "/processes/import"), page_expect(422, {"process_owner"})),
+        ("POST", "/processes/new"): (_page_cell("POST", "/processes/new"), page_expect(422, {"process_owner"})),
         ("GET", "/processes/{process_id}"): (
             _page_cell("GET", "/processes/{process_id}"),
-            page(200, OWNER_OR_SUPERVISOR),
+            page_expect(200, OWNER_OR_SUPERVISOR),
         ),
         ("GET", "/processes/{process_id}/diff"): (
             _page_cell("GET", "/processes/{process_id}/diff?from=1&to=1"),
@@ -631,84 +526,84 @@ MATRIX.update(
         ),
         ("GET", "/processes/{process_id}/edit"): (
             _page_cell("GET", "/processes/{process_id}/edit"),
-            page(200, OWNER_OR_SUPERVISOR),
+            page_expect(200, OWNER_OR_SUPERVISOR),
         ),
         ("GET", "/processes/{process_id}/edit/dmn"): (
             _page_cell("GET", "/processes/{process_id}/edit/dmn"),
-            page(200, OWNER_OR_SUPERVISOR),
+            page_expect(200, OWNER_OR_SUPERVISOR),
         ),
         ("GET", "/processes/{process_id}/edit/forms"): (
             _page_cell("GET", "/processes/{process_id}/edit/forms"),
-            page(200, OWNER_OR_SUPERVISOR),
+            page_expect(200, OWNER_OR_SUPERVISOR),
         ),
         ("GET", "/processes/{process_id}/edit/scenarios"): (
             _page_cell("GET", "/processes/{process_id}/edit/scenarios"),
-            page(200, OWNER_OR_SUPERVISOR),
+            page_expect(200, OWNER_OR_SUPERVISOR),
         ),
         ("GET", "/processes/{process_id}/edit/deploy"): (
             _page_cell("GET", "/processes/{process_id}/edit/deploy"),
-            page(200, OWNER_OR_SUPERVISOR),
+            page_expect(200, OWNER_OR_SUPERVISOR),
         ),
         ("GET", "/processes/{process_id}/migrate"): (
             _page_cell("GET", "/processes/{process_id}/migrate"),
-            page(200, OWNER_OR_SUPERVISOR),
+            page_expect(200, OWNER_OR_SUPERVISOR),
         ),
         ("POST", "/processes/{process_id}/edit/discard"): (
             _page_cell("POST", "/processes/{process_id}/edit/discard"),
-            page(303, {"process_owner"}),
+            page_expect(303, {"process_owner"}),
         ),
         ("POST", "/processes/{process_id}/edit/from-version"): (
             _page_cell("POST", "/processes/{process_id}/edit/from-version", {"version": "1"}),
-            page(303, {"process_owner"}),
+            page_expect(303, {"process_owner"}),
         ),
         ("POST", "/processes/{process_id}/edit/forms"): (
             _page_cell("POST", "/processes/{process_id}/edit/forms"),
-            page(422, {"process_owner"}),
+            page_expect(422, {"process_owner"}),
         ),
         ("POST", "/processes/{process_id}/edit/forms/new"): (
             _page_cell("POST", "/processes/{process_id}/edit/forms/new", {"name": "reliability_form"}),
-            page(303, {"process_owner"}),
+            page_expect(303, {"process_owner"}),
         ),
         ("POST", "/processes/{process_id}/edit/forms/preview"): (
             _page_cell("POST", "/processes/{process_id}/edit/forms/preview"),
-            page(200, OWNER_OR_SUPERVISOR),
+            page_expect(200, OWNER_OR_SUPERVISOR),
         ),
         ("POST", "/processes/{process_id}/edit/scenarios"): (
             _page_cell("POST", "/processes/{process_id}/edit/scenarios"),
-            page(422, {"process_owner"}),
+            page_expect(422, {"process_owner"}),
         ),
         ("POST", "/processes/{process_id}/edit/deploy"): (
             _page_cell("POST", "/processes/{process_id}/edit/deploy"),
-            page(422, {"process_owner"}),
+            page_expect(422, {"process_owner"}),
         ),
         ("POST", "/processes/{process_id}/edit/override"): (
             _page_cell("POST", "/processes/{process_id}/edit/override", REASON),
-            page(409, SUPERVISOR),
+            page_expect(409, SUPERVISOR),
         ),
         ("POST", "/processes/{process_id}/migrate"): (
             _page_cell("POST", "/processes/{process_id}/migrate"),
-            page(404, {"process_owner"}),
+            page_expect(404, {"process_owner"}),
         ),
         ("POST", "/processes/{process_id}/migrations/{migration_id}/revert"): (
             _page_cell("POST", "/processes/{process_id}/migrations/999999/revert"),
-            page(404, {"process_owner"}),
+            page_expect(404, {"process_owner"}),
         ),
         # data protection
         ("GET", "/api/v1/cases/{case_id}/protection"): (
             _api_cell("GET", "/api/v1/cases/{case_id}/protection"),
-            api(200, CASE_READERS),
+            api_expect(200, CASE_READERS),
         ),
         ("PUT", "/api/v1/cases/{case_id}/protection"): (
             _api_cell("PUT", "/api/v1/cases/{case_id}/protection", {"safe_address": True}),
-            api(200, SUPERVISOR),
+            api_expect(200, SUPERVISOR),
         ),
         ("POST", "/api/v1/cases/{case_id}/named-users"): (
             _api_cell("POST", "/api/v1/cases/{case_id}/named-users", {"username": "u_caseworker"}),
-            api(200, SUPERVISOR),
+            api_expect(200, SUPERVISOR),
         ),
         ("DELETE", "/api/v1/cases/{case_id}/named-users/{username}"): (
             _api_cell("DELETE", "/api/v1/cases/{case_id}/named-users/{username}"),
-            api(200, SUPERVISOR),
+            api_expect(200, SUPERVISOR),
         ),
         ("POST", "/api/v1/cases/{case_id}/break-glass"): (
             _api_cell("POST", "/api/v1/cases/{case_id}/break-glass", {"reason": "an emergency: the client is missing"}),
@@ -716,7 +611,7 @@ MATRIX.update(
         ),
         ("GET", "/api/v1/cases/{case_id}/disclosures"): (
             _api_cell("GET", "/api/v1/cases/{case_id}/disclosures"),
-            api(200, CASE_READERS),
+            api_expect(200, CASE_READERS),
         ),
         ("POST", "/api/v1/cases/{case_id}/disclosures"): (
             _api_cell(
@@ -728,7 +623,7 @@ MATRIX.update(
         ),
         ("POST", "/api/v1/cases/{case_id}/consent-withdrawal"): (
             _api_cell("POST", "/api/v1/cases/{case_id}/consent-withdrawal", {}),
-            api(200, {"caseworker", "decider", "supervisor"}),
+            api_expect(200, {"caseworker", "decider", "supervisor"}),
         ),
         ("POST", "/api/v1/cases/{case_id}/legal-holds"): (
             _api_cell("POST", "/api/v1/cases/{case_id}/legal-holds", {"kind": "litigation", "reason": "a court case"}),
@@ -736,19 +631,19 @@ MATRIX.update(
         ),
         ("POST", "/api/v1/legal-holds/{hold_id}/release"): (
             _api_cell("POST", "/api/v1/legal-holds/999999/release", REASON),
-            api(404, {"decider", "supervisor"}),
+            api_expect(404, {"decider", "supervisor"}),
         ),
         ("GET", "/api/v1/retention/preview"): (
             _api_cell("GET", "/api/v1/retention/preview"),
-            api(200, {"supervisor", "admin"}),
+            api_expect(200, {"supervisor", "admin"}),
         ),
         ("POST", "/api/v1/duplicates"): (
             _api_cell("POST", "/api/v1/duplicates", {"family_name": "Example"}),
-            api(200, {"intake", "supervisor"}),
+            api_expect(200, {"intake", "supervisor"}),
         ),
         ("GET", "/api/v1/cases/{case_id}/subject-export"): (
             _api_cell("GET", "/api/v1/cases/{case_id}/subject-export"),
-            api(200, SUPERVISOR),
+            api_expect(200, SUPERVISOR),
         ),
     }
 )
@@ -772,15 +667,18 @@ def _consultation_cell(suffix: str) -> Cell:
 CONSULTATION_PAGE = {"intake", "caseworker", "supervisor"}
 MATRIX.update(
     {
-        ("GET", "/api/v1/consultations"): (_api_cell("GET", "/api/v1/consultations"), api(200, CONSULTATION_PAGE)),
+        ("GET", "/api/v1/consultations"): (
+            _api_cell("GET", "/api/v1/consultations"),
+            api_expect(200, CONSULTATION_PAGE),
+        ),
         ("POST", "/api/v1/consultations"): (
             _api_cell("POST", "/api/v1/consultations", CONSULTATION),
-            api(201, {"intake", "caseworker"}),
+            api_expect(201, {"intake", "caseworker"}),
         ),
-        ("GET", "/consultations"): (_page_cell("GET", "/consultations"), page(200, CONSULTATION_PAGE)),
+        ("GET", "/consultations"): (_page_cell("GET", "/consultations"), page_expect(200, CONSULTATION_PAGE)),
         ("POST", "/consultations"): (
             _page_cell("POST", "/consultations", CONSULTATION),
-            page(303, {"intake", "caseworker"}),
+            page_expect(303, {"intake", "caseworker"}),
         ),
         # a caseworker does not see another's entry (404); roles without the page are refused first (403)
         ("POST", "/consultations/{consultation_id}"): (
@@ -809,7 +707,7 @@ MATRIX.update(
 # --- the caseworker's record of a withdrawal of consent (tests/web/test_pages_consent_withdrawal.py) ------
 MATRIX[("POST", "/cases/{case_id}/consent-withdrawal")] = (
     _page_cell("POST", "/cases/{case_id}/consent-withdrawal", {"withdrawn_by": "client", "confirm": "yes"}),
-    page(303, {"caseworker", "supervisor"}),
+    page_expect(303, {"caseworker", "supervisor"}),
 )
 
 

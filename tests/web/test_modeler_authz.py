@@ -7,14 +7,13 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import httpx
 import pytest
+from authz_kit import ROLES, ApiWorld, api_expect, page_clients, page_expect, role_users
 from fastapi.testclient import TestClient
-from page_helpers import make_user, page_client, page_token, post, sign_in
+from page_helpers import page_token, post
 from support import DATA, OWNER, files_of
-from support_api import user
 
 from engine import SourceFile
 from services.context import Services
@@ -32,46 +31,21 @@ from web.pages import (
     process_versions_migrate,
 )
 
-ROLES = (
-    "referrer",
-    "intake",
-    "caseworker",
-    "decider",
-    "supervisor",
-    "process_owner",
-    "admin",
-    "statistician",
-    "anonymous",
-)
 READERS = {"process_owner", "supervisor"}
 OWNERS = {"process_owner"}
 API = "/api/v1/process-definitions"
 
 
-def api_expect(ok: int, allowed: set[str]) -> dict[str, int]:
-    return {role: 401 if role == "anonymous" else ok if role in allowed else 403 for role in ROLES}
-
-
-def page_expect(ok: int, allowed: set[str]) -> dict[str, int]:
-    """Pages send an anonymous visitor to the sign-in page (303)."""
-    return {role: 303 if role == "anonymous" else ok if role in allowed else 403 for role in ROLES}
-
-
 @dataclass
-class World:
-    svc: Services
-    api: TestClient
-    headers: dict[str, dict[str, str]]
+class World(ApiWorld):
+    """The API world plus a signed-in browser per role and two deployed versions of case_flow."""
+
     pages: dict[str, TestClient]
-    counter: Iterator[int]
     v1_id: int
     v2_id: int
 
     def revision(self) -> int:
         return open_draft(self.svc, OWNER, "case_flow").revision
-
-    def call(self, role: str, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        return self.api.request(method, url, headers=self.headers.get(role, {}), **kwargs)
 
     def post(self, role: str, url: str, data: dict[str, str] | list[tuple[str, str]]) -> httpx.Response:
         return post(self.pages[role], url, data, token_from="/login" if role == "anonymous" else "/inbox")
@@ -82,25 +56,10 @@ def world(svc: Services) -> Iterator[World]:
     v1 = deploy(svc, OWNER, files_of("case_flow"), change_note="one").versions[0]
     renamed = [SourceFile(f.name, f.content.replace(b"Assess the situation", b"Assess")) for f in files_of("case_flow")]
     v2 = deploy(svc, OWNER, renamed, change_note="two").versions[0]
-    headers = {}
-    clients: dict[str, TestClient] = {}
-    stack = []
-    for role in ROLES:
-        if role != "anonymous":
-            headers[role] = user(svc, f"api_{role}", [role])
-            make_user(svc, f"web_{role}", [role], team="A" if role in ("intake", "caseworker", "decider") else None)
-        context = page_client(svc)
-        client = context.__enter__()
-        stack.append(context)
-        if role != "anonymous":
-            sign_in(client, f"web_{role}")
-        clients[role] = client
-    try:
-        with TestClient(create_app(svc.settings, services=svc)) as api:
-            yield World(svc, api, headers, clients, itertools.count(1), v1.id, v2.id)
-    finally:
-        for context in stack:
-            context.__exit__(None, None, None)
+    names, headers = role_users(svc)
+    app = create_app(svc.settings, services=svc)
+    with TestClient(app) as api, page_clients(app, names) as pages:
+        yield World(svc, api, headers, names, itertools.count(1), pages, v1.id, v2.id)
 
 
 Cell = Callable[[World, str], httpx.Response]
