@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from services.access import can_see_case, is_named, is_restricted
 from services.context import Actor
@@ -75,13 +75,15 @@ def find_candidates(session: Session, actor: Actor, client: dict[str, Any], *, e
     found: dict[int, set[str]] = {}
     for case_id, kind in rows:
         found.setdefault(case_id, set()).add(REASON_OF_KIND[kind])
+    matched = sorted(case_id for case_id, reasons in found.items() if is_candidate(reasons))
+    # Reference, status and team only: a candidate's sealed facts are never opened for the panel.
+    cases = {c.id: c for c in session.scalars(select(Case).options(defer(Case.facts)).where(Case.id.in_(matched)))}
     candidates = []
-    for case_id, reasons in sorted(found.items()):
-        if not is_candidate(reasons):
-            continue
+    for case_id in matched:
+        reasons = found[case_id]
         if is_restricted(session, case_id) and not is_named(session, actor.username, case_id):
             continue
-        case = session.get(Case, case_id)
+        case = cases.get(case_id)
         if case is None or case.status == "erased":
             continue
         why = tuple(r for r in REASONS if r in reasons)

@@ -19,10 +19,12 @@ from sqlalchemy import select
 from support import SUPERVISOR, FakeClock
 from support_api import access_rows
 
-from services.context import Services
+from services.context import Actor, Services
+from services.duplicate_candidates import find_candidates
 from services.protection import set_flags
 from services.referrals import parse_referral, submit_referral
 from services.uow import UnitOfWork
+from store import crypto
 from store.models import Case, ProcessInstance
 
 sys.path.append(str(Path(__file__).resolve().parents[1] / "processes"))  # casekit drives the real processes
@@ -150,3 +152,24 @@ def test_other_teams_restricted_cases_and_caseworkers(w: World) -> None:
         assert found.status_code == 403
     shown = {r.username for r in access_rows(w.svc, case_id=existing) if "duplicate candidate" in r.what}
     assert shown == {"tuula"}
+
+
+def test_finding_candidates_opens_no_sealed_case_data(w: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keyed hashes find the candidates; their facts (names, health, history) stay sealed."""
+    existing = refer(w)
+    again = refer(w, client=client_doc(given_names="EXAMPLE", family_name="maría"))
+    with UnitOfWork(w.svc.sessions) as uow:
+        case = uow.session.get(Case, again)
+        assert case is not None
+        client = dict(case.facts["client"])
+    expected = [(existing, reference(w, existing))]
+    assert str(crypto.EncryptedJSON().process_bind_param({"a": 1}, None)).startswith(crypto.PREFIX)  # sealed here
+
+    def refuse(value: str) -> str:
+        raise AssertionError("a candidate's sealed data was opened")
+
+    monkeypatch.setattr(crypto, "_open_text", refuse)
+    intake = Actor("ida", frozenset({"intake"}))
+    with UnitOfWork(w.svc.sessions) as uow:
+        found = find_candidates(uow.session, intake, client, exclude_case_id=again)
+    assert [(c.case_id, c.reference) for c in found] == expected
