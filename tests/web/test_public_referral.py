@@ -282,3 +282,19 @@ def test_an_over_long_status_look_up_is_an_ordinary_no_match_with_the_quick_exit
     r = lookup(client, "AUT-2026-000001" + "9" * 500, "A" * 5000)
     assert r.status_code == 200 and 'data-testid="referral-status-unknown"' in r.text
     assert 'data-testid="quick-exit"' in r.text and r.headers["cache-control"] == "no-store"
+
+
+def test_the_answer_never_tells_whether_the_person_is_already_a_client(client: TestClient, svc: Services) -> None:
+    """Anyone may fill in the form (a trafficker too): a referral of a known client and of a stranger get
+    the same page, apart from their own reference and status code."""
+    first = send(client)
+    known = send(client)  # the same person again: a duplicate for intake to find, not for the referrer
+    stranger = send(client, given_names="Olena", family_name="Shevchenko", birth_date="1979-11-02", nationality_1="UA")
+
+    def neutral(r: Any) -> str:
+        reference, code = REFERENCE.search(r.text).group(1), STATUS_CODE.search(r.text).group(1)  # type: ignore[union-attr]
+        return str(r.text.replace(reference, "REF").replace(code, "CODE"))
+
+    assert first.status_code == known.status_code == stranger.status_code == 200
+    assert neutral(known) == neutral(stranger) == neutral(first)
+    assert known.headers.keys() == stranger.headers.keys()
