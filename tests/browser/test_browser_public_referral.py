@@ -210,6 +210,9 @@ def test_the_quick_exit_leaves_and_back_does_not_return(page: Any, live_server: 
     page.context.route(
         "https://www.google.com/**", lambda route: route.fulfill(body="<p>weather</p>", content_type="text/html")
     )
+    problems: list[str] = []  # a script error or a refused resource would leave the exit half-working
+    page.on("pageerror", lambda error: problems.append(f"pageerror: {error}"))
+    page.on("console", lambda msg: problems.append(f"console: {msg.text}") if msg.type == "error" else None)
     page.goto(f"{live_server}/refer/status")
     page.goto(f"{live_server}/refer")
     page.fill("#r-given_names", "Somebody")
@@ -222,3 +225,4 @@ def test_the_quick_exit_leaves_and_back_does_not_return(page: Any, live_server: 
     page.goto(f"{live_server}/refer")
     page.click('[data-testid="quick-exit"]')
     page.wait_for_url(NEUTRAL)
+    assert problems == []
