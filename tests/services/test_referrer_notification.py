@@ -168,8 +168,11 @@ def test_a_failing_webhook_is_retried_with_one_key_then_becomes_an_incident(svc:
     assert item.status == "done" and len(partner.requests) == 4
 
 
-def test_a_refused_webhook_is_an_incident_at_once(svc: Services, clock: FakeClock) -> None:
-    partner = Partner(410)
+@pytest.mark.parametrize("status", [410, 302])
+def test_a_refused_webhook_is_an_incident_at_once(svc: Services, clock: FakeClock, status: int) -> None:
+    """A refusal is final; so is a redirect: it is never followed (it could lead to an address the URL
+    check refused) and is not a delivery."""
+    partner = Partner(status)
     w = _world(svc, clock, partner)
     case_id, _reference = _refer(w, PARTNER, partner_channel(w.svc.settings, CALLBACK))
     _decide(w, case_id)
@@ -267,17 +270,6 @@ def test_the_gateway_token_goes_to_the_gateway_only(svc: Services, clock: FakeCl
     run_outbox(w.svc)
     sent = {str(r.url): r.headers.get("authorization") for r in partner.requests}
     assert sent == {CALLBACK: None, GATEWAY: "Bearer gateway-secret"}
-
-
-def test_a_redirect_is_not_followed_and_is_not_a_delivery(svc: Services, clock: FakeClock) -> None:
-    partner = Partner(302)
-    w = _world(svc, clock, partner)
-    case_id, _reference = _refer(w, PARTNER, partner_channel(w.svc.settings, CALLBACK))
-    _decide(w, case_id)
-    run_outbox(w.svc)
-    (item,) = _webhook_items(w)
-    assert (item.status, len(partner.requests)) == ("failed", 1)
-    assert any(i.outbox_id == item.id for i in _rows(w, Incident))
 
 
 def test_a_stored_callback_to_a_private_address_is_refused_at_send(svc: Services, clock: FakeClock) -> None:
