@@ -13,6 +13,7 @@ import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
@@ -21,7 +22,7 @@ from services.context import Actor, Services
 from services.errors import ServiceError, Unauthenticated
 from services.uow import UnitOfWork
 from services.users import actor_of, authenticate_password
-from store.models import LoginAttempt, User, WebSession
+from store.models import LoginAttempt, User, UserRole, WebSession
 
 TOUCH_EVERY = timedelta(minutes=1)  # last_seen_at is written at most this often, to spare writes
 
@@ -132,9 +133,10 @@ def _wait_minutes(svc: Services, username: str, address: str) -> int:
     return max(1, math.ceil(max(waits) / 60)) if max(waits) > 0 else 0
 
 
-def _expired(svc: Services, row: WebSession, now: datetime) -> bool:
+def _expired(svc: Services, row: Any, now: datetime) -> bool:
+    """`row` has the session's expires_at and last_seen_at (a WebSession or a row of them)."""
     idle = timedelta(minutes=svc.settings.session_idle_minutes)
-    return now >= row.expires_at or now >= row.last_seen_at + idle
+    return bool(now >= row.expires_at or now >= row.last_seen_at + idle)
 
 
 def _drop_expired(session: Session, svc: Services, user_id: int, now: datetime) -> None:
@@ -152,16 +154,34 @@ def resolve_session(svc: Services, token: str) -> SessionInfo | None:
     if not token or len(token) > 200:
         return None
     now = svc.now()
-    with UnitOfWork(svc.sessions) as uow:
-        row = uow.session.scalars(select(WebSession).where(WebSession.token_sha256 == digest(token))).first()
-        if row is None:
-            return None
-        user = uow.session.get(User, row.user_id)
-        assert user is not None  # foreign key
-        dead = _expired(svc, row, now) or not user.active
-        touch = not dead and now - row.last_seen_at >= TOUCH_EVERY
-        info = None if dead else _info(row, user)
-        row_id = row.id
+    with UnitOfWork(svc.sessions) as uow:  # one round trip: the session, its user, one row per role
+        rows = uow.session.execute(
+            select(
+                WebSession.id,
+                WebSession.csrf_token,
+                WebSession.last_seen_at,
+                WebSession.expires_at,
+                User.username,
+                User.team_id,
+                User.active,
+                User.display_name,
+                User.locale,
+                UserRole.role,
+            )
+            .join(User, User.id == WebSession.user_id)
+            .outerjoin(UserRole, UserRole.user_id == User.id)
+            .where(WebSession.token_sha256 == digest(token))
+        ).all()
+    if not rows:
+        return None
+    row = rows[0]
+    dead = _expired(svc, row, now) or not row.active
+    touch = not dead and now - row.last_seen_at >= TOUCH_EVERY
+    row_id = row.id
+    info = None
+    if not dead:
+        actor = Actor(row.username, frozenset(r.role for r in rows if r.role is not None), row.team_id)
+        info = SessionInfo(row.id, actor, row.csrf_token, row.display_name or row.username, row.locale)
     if dead or touch:
         with UnitOfWork(svc.sessions, write=True) as uow:
             if dead:
