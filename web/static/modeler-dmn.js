@@ -4,30 +4,21 @@
   "use strict";
 
   var root = document.getElementById("dmn-app");
-  if (!root || !window.DmnJS) {
+  if (!root || !window.DmnJS || !window.AuttamoEditor) {
     return;
   }
+  var editing = window.AuttamoEditor;
   var cfg = JSON.parse(root.getAttribute("data-config"));
   var t = cfg.strings || {};
-  var statusNode = document.getElementById("dmn-status");
   var viewsNode = document.getElementById("dmn-views");
   var saveButton = document.getElementById("dmn-save");
+  var status = editing.statusLine(document.getElementById("dmn-status"));
   var revision = cfg.revision;
   var dirty = false;
   var busy = false;
 
   var editor = new window.DmnJS({ container: document.getElementById("dmn-canvas") });
   window.auttamoDmn = editor;
-
-  function status(text, kind) {
-    statusNode.textContent = text || "";
-    statusNode.setAttribute("data-kind", kind || "");
-  }
-
-  function csrfToken() {
-    var meta = document.querySelector('meta[name="csrf-token"]');
-    return meta ? meta.getAttribute("content") : "";
-  }
 
   function renderViews() {
     viewsNode.textContent = "";
@@ -68,38 +59,22 @@
     }
     busy = true;
     status(t.saving, "busy");
-    editor.saveXML({ format: true }).then(function (result) {
-      return fetch(cfg.saveUrl, {
-        method: "PUT",
-        credentials: "same-origin",
-        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrfToken() },
-        body: JSON.stringify({ content: result.xml, revision: revision })
-      });
-    }).then(function (response) {
-      return response.json().then(function (data) {
-        busy = false;
-        if (response.ok) {
-          revision = data.revision;
-          dirty = false;
-          status(t.saved, "ok");
-        } else {
-          status(response.status === 409 ? t.conflict : t.failed + " " + JSON.stringify(data.detail), "error");
-        }
-      });
+    editing.saveXml(editor, cfg.saveUrl, revision).then(function (response) {
+      busy = false;
+      if (response.ok) {
+        revision = response.data.revision;
+        dirty = false;
+        status(t.saved, "ok");
+      } else {
+        status(response.status === 409 ? t.conflict : t.failed + " " + JSON.stringify(response.data.detail), "error");
+      }
     }).catch(function (error) {
       busy = false;
       status(t.failed + " " + error.message, "error");
     });
   }
 
-  fetch(cfg.fileUrl, { credentials: "same-origin" }).then(function (response) {
-    if (!response.ok) {
-      throw new Error(response.status + " " + response.statusText);
-    }
-    return response.text();
-  }).then(function (xml) {
-    return editor.importXML(xml);
-  }).then(function () {
+  editing.loadXml(editor, cfg.fileUrl).then(function () {
     var tables = editor.getViews().filter(function (v) { return v.type === "decisionTable"; });
     if (tables.length) {
       editor.open(tables[0]);
@@ -114,10 +89,5 @@
   if (saveButton) {
     saveButton.addEventListener("click", save);
   }
-  window.addEventListener("beforeunload", function (event) {
-    if (dirty) {
-      event.preventDefault();
-      event.returnValue = t.leave;
-    }
-  });
+  editing.warnBeforeLeaving(function () { return dirty; }, t.leave);
 })();

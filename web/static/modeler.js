@@ -6,15 +6,16 @@
   "use strict";
 
   var root = document.getElementById("modeler-app");
-  if (!root || !window.BpmnJS) {
+  if (!root || !window.BpmnJS || !window.AuttamoEditor) {
     return;
   }
+  var editing = window.AuttamoEditor;
   var cfg = JSON.parse(root.getAttribute("data-config"));
   var t = cfg.strings || {};
-  var statusNode = document.getElementById("modeler-status");
   var reportNode = document.getElementById("modeler-report");
   var saveButton = document.getElementById("modeler-save");
   var checkButton = document.getElementById("modeler-check");
+  var status = editing.statusLine(document.getElementById("modeler-status"));
   var revision = cfg.revision;
   var dirty = false;
   var busy = false;
@@ -34,62 +35,13 @@
     taskTypes: cfg.taskTypes
   });
 
-  function csrfToken() {
-    var meta = document.querySelector('meta[name="csrf-token"]');
-    return meta ? meta.getAttribute("content") : "";
-  }
-
-  function status(text, kind) {
-    if (statusNode) {
-      statusNode.textContent = text || "";
-      statusNode.setAttribute("data-kind", kind || "");
-    }
-  }
-
-  function request(method, url, body) {
-    var headers = { "X-CSRF-Token": csrfToken(), "Accept": "application/json" };
-    if (body !== undefined) {
-      headers["Content-Type"] = "application/json";
-    }
-    return fetch(url, {
-      method: method,
-      credentials: "same-origin",
-      headers: headers,
-      body: body === undefined ? undefined : JSON.stringify(body)
-    }).then(function (response) {
-      return response.text().then(function (text) {
-        var data = null;
-        try {
-          data = text ? JSON.parse(text) : null;
-        } catch (ignored) {
-          data = { detail: text };
-        }
-        return { status: response.status, ok: response.ok, data: data };
-      });
-    });
-  }
-
-  function detailText(data) {
-    var detail = data && data.detail;
-    if (!detail) {
-      return "";
-    }
-    if (typeof detail === "string") {
-      return detail;
-    }
-    var errors = detail.errors ? Object.keys(detail.errors).map(function (k) { return detail.errors[k]; }) : [];
-    return [detail.message].concat(errors).join(" ");
-  }
-
   function save() {
     if (cfg.readOnly) {
       return Promise.resolve(true);
     }
     busy = true;
     status(t.saving, "busy");
-    return modeler.saveXML({ format: true }).then(function (result) {
-      return request("PUT", cfg.saveUrl, { content: result.xml, revision: revision });
-    }).then(function (response) {
+    return editing.saveXml(modeler, cfg.saveUrl, revision).then(function (response) {
       busy = false;
       if (response.ok) {
         revision = response.data.revision;
@@ -97,7 +49,7 @@
         status(t.saved, "ok");
         return true;
       }
-      status(response.status === 409 ? t.conflict : t.failed + " " + detailText(response.data), "error");
+      status(response.status === 409 ? t.conflict : t.failed + " " + editing.detailText(response.data), "error");
       return false;
     }).catch(function (error) {
       busy = false;
@@ -204,10 +156,10 @@
       }
       busy = true;
       status(t.checking, "busy");
-      return request("POST", cfg.checkUrl).then(function (response) {
+      return editing.request("POST", cfg.checkUrl).then(function (response) {
         busy = false;
         if (!response.ok) {
-          status(t.failed + " " + detailText(response.data), "error");
+          status(t.failed + " " + editing.detailText(response.data), "error");
           return;
         }
         status("", "");
@@ -219,14 +171,7 @@
     });
   }
 
-  fetch(cfg.fileUrl, { credentials: "same-origin" }).then(function (response) {
-    if (!response.ok) {
-      throw new Error(response.status + " " + response.statusText);
-    }
-    return response.text();
-  }).then(function (xml) {
-    return modeler.importXML(xml);
-  }).then(function () {
+  editing.loadXml(modeler, cfg.fileUrl).then(function () {
     var canvas = modeler.get("canvas");
     canvas.zoom("fit-viewport", "auto");
     root.setAttribute("data-ready", "true");
@@ -257,12 +202,7 @@
       }
     });
     checkButton.addEventListener("click", check);
-    window.addEventListener("beforeunload", function (event) {
-      if (dirty) {
-        event.preventDefault();
-        event.returnValue = t.leave;
-      }
-    });
+    editing.warnBeforeLeaving(function () { return dirty; }, t.leave);
     document.addEventListener("keydown", function (event) {
       if ((event.ctrlKey || event.metaKey) && event.key === "s") {
         event.preventDefault();
