@@ -15,7 +15,7 @@ from services.version_history import list_versions
 from web.flash import flash
 from web.i18n import N_
 from web.pages.common import ActorPage, ServicesDep, TemplatesDep, redirect
-from web.pages.modeler_common import ProcessTabs, draft_or_404, process_tabs
+from web.pages.modeler_common import ProcessTabs, chosen_file, draft_or_404, process_tabs
 from web.templating import Templates
 
 router = APIRouter(include_in_schema=False)
@@ -110,8 +110,7 @@ def modeler_page(
         names = [f.name for f in draft.of_kind("bpmn")]
         base = f"{API}/{process_id}/draft/files/"
         editable = tabs.can_edit
-    default = f"{process_id}.bpmn" if f"{process_id}.bpmn" in names else (names[0] if names else "")
-    current = file if file in names else default
+    current = chosen_file(names, file, preferred=f"{process_id}.bpmn")
     config = _config(request, templates, tabs, current, base, editable, focus[:200])
     context = {"tabs": tabs, "names": names, "current": current, "version": number, "config": config}
     return templates.render(request, "modeler/bpmn.html.j2", context)
@@ -152,7 +151,7 @@ def dmn_page(
     tabs = process_tabs(svc, actor, process_id, "dmn")
     draft = draft_or_404(tabs)
     names = [f.name for f in draft.of_kind("dmn")]
-    current = file if file in names else (names[0] if names else "")
+    current = chosen_file(names, file)
     config = {
         "fileName": current,
         "fileUrl": f"{API}/{process_id}/draft/files/{current}",

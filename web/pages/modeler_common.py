@@ -55,6 +55,14 @@ def draft_or_404(tabs: ProcessTabs) -> DraftView:
     return tabs.draft
 
 
+def chosen_file(names: list[str], wanted: str, preferred: str = "") -> str:
+    """The file a page shows: the one asked for if it exists, else `preferred`, else the first ("" if none)."""
+    for name in (wanted, preferred):
+        if name and name in names:
+            return name
+    return names[0] if names else ""
+
+
 def issue_rows(issues: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Report issues for a template, errors first, each with a link to its element in the modeler."""
     return sorted(issues, key=lambda i: (i.get("severity") != "error", i.get("file") or "", i.get("line") or 0))

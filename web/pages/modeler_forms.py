@@ -22,7 +22,7 @@ from services.process_editor_checks import check_draft
 from web.flash import flash
 from web.i18n import N_
 from web.pages.common import ActorPage, ServicesDep, TemplatesDep, redirect, require_role
-from web.pages.modeler_common import ProcessTabs, draft_or_404, process_tabs
+from web.pages.modeler_common import ProcessTabs, chosen_file, draft_or_404, process_tabs
 from web.templating import Templates, request_language
 
 router = APIRouter(include_in_schema=False)
@@ -84,7 +84,7 @@ def forms_page(
     tabs = process_tabs(svc, actor, process_id, "forms")
     draft = draft_or_404(tabs)
     schemas = [f.name for f in draft.of_kind("schema")]
-    current = file if file in schemas else (schemas[0] if schemas else "")
+    current = chosen_file(schemas, file)
     return templates.render(request, "modeler/forms.html.j2", _forms_context(tabs, draft, current))
 
 
