@@ -83,9 +83,10 @@ def callback_url_problem(settings: Settings, url: str) -> str | None:
     """Why a partner-named callback URL is refused (None: allowed). The server POSTs to it, so it must
     not point the server at itself or its own network (SSRF): printable ASCII only (no header or
     request splitting), https (http only outside production), no credentials, a valid port, and a host
-    that is neither a local name nor an IP literal outside the global unicast range. A DNS name is not
-    resolved here (its answer can change before the call); AUTTAMO_REFERRER_CALLBACK_HOSTS pins the
-    hosts, and the webhook never follows a redirect (integrations.referrer_webhook)."""
+    on AUTTAMO_REFERRER_CALLBACK_HOSTS when the operator set it, otherwise one that is neither a local
+    name nor an IP literal outside the global unicast range. A DNS name is not resolved here (its answer
+    can change before the call): in production name the hosts. The webhook never follows a redirect
+    (integrations.referrer_webhook)."""
     if len(url) > MAX_CALLBACK_URL or any(not ("!" <= c <= "~") for c in url):
         return "use an https URL of printable characters without spaces, at most 2000 characters"
     parts = urlsplit(url)
@@ -97,11 +98,11 @@ def callback_url_problem(settings: Settings, url: str) -> str | None:
     if parts.scheme not in schemes or not parts.hostname or parts.username is not None or port == -1:
         return "use an https URL without credentials, at most 2000 characters"
     host = parts.hostname.lower().rstrip(".")
+    hosts = settings.referrer_callback_hosts
+    if hosts:  # the operator named the partners' hosts (perhaps inside a closed network): only those
+        return None if host in hosts else "this host is not allowed"
     if not _public_host(host):
         return "the callback URL must name a public host"
-    hosts = settings.referrer_callback_hosts
-    if hosts and host not in hosts:
-        return "this host is not allowed"
     return None
 
 

@@ -258,6 +258,12 @@ def test_callback_urls_may_not_point_the_server_at_its_own_network(settings: Set
 def test_public_addresses_and_names_stay_allowed(settings: Settings) -> None:
     for url in ("https://93.184.216.34/hook", "https://[2606:4700::1111]/hook", "https://partner.test:8443/x?a=1"):
         assert partner_channel(settings, url).callback_url == url
+    # The operator may name hosts inside a closed network; then those, and only those, are allowed.
+    closed = replace(settings, referrer_callback_hosts=("gateway.internal", "10.20.0.5"))
+    for url in ("https://gateway.internal/hook", "https://10.20.0.5/hook"):
+        assert partner_channel(closed, url).callback_url == url
+    with pytest.raises(InvalidInput):
+        partner_channel(closed, "https://10.20.0.6/hook")
 
 
 def test_the_gateway_token_goes_to_the_gateway_only(svc: Services, clock: FakeClock) -> None:
