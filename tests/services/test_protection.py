@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 import re
-from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from database_dump import database_dump
+from sqlalchemy import select
 from support import INTAKE, SUPERVISOR
 from support_api import referral
 
@@ -25,24 +25,6 @@ from store.models import CaseSearchKey
 from web.app import create_app
 
 GIVEN, FAMILY, BORN = "Qwertzu", "Ylöjärvinen", "1991-02-03"
-
-
-def _dump(svc: Services) -> str:
-    url = svc.settings.database_url
-    if url.startswith("sqlite"):
-        path = Path(url.removeprefix("sqlite:///"))
-        svc.db.dispose()
-        return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*")).decode("latin-1")
-    engine = create_engine(url)
-    out = []
-    with engine.connect() as conn:
-        tables = [
-            r[0] for r in conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"))
-        ]
-        for t in tables:
-            out.extend(str(r[0]) for r in conn.execute(text(f"SELECT t::text FROM {t} t")))
-    engine.dispose()
-    return "\n".join(out)
 
 
 def _submit(svc: Services, given: str = GIVEN, family: str = FAMILY, born: str = BORN) -> int:
@@ -70,7 +52,7 @@ def test_search_keys_find_duplicates_and_the_dump_shows_no_name(svc: Services) -
     break_glass(svc, SUPERVISOR, first, f"checking {GIVEN} {FAMILY} urgently", via="api")
     assert rebuild_search_keys(svc) == 2  # after a key rotation the hashes are recomputed
     assert find_duplicates(svc, SUPERVISOR, {"given_names": GIVEN, "family_name": FAMILY})[0].case_id == first
-    dump = _dump(svc)
+    dump = database_dump(svc)
     for secret in (GIVEN, FAMILY, "ylojarvinen", "qwertzu", BORN):
         assert secret not in dump
 

@@ -3,10 +3,8 @@ keeps everything readable."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from sqlalchemy import create_engine, text
+from database_dump import database_dump
 from support import INTAKE, SUPERVISOR
 from support_api import referral
 
@@ -20,25 +18,6 @@ from store.crypto import KeyRing, generate_key
 NAME = "Zyxwvu Tester"
 
 
-def _dump(svc: Services) -> str:
-    """Everything the database holds, as text (what a stolen dump would show)."""
-    url = svc.settings.database_url
-    if url.startswith("sqlite"):
-        path = Path(url.removeprefix("sqlite:///"))
-        svc.db.dispose()
-        return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*")).decode("latin-1")
-    engine = create_engine(url)
-    out = []
-    with engine.connect() as conn:
-        tables = [
-            r[0] for r in conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"))
-        ]
-        for t in tables:
-            out.extend(str(r[0]) for r in conn.execute(text(f"SELECT t::text FROM {t} t")))
-    engine.dispose()
-    return "\n".join(out)
-
-
 def _submit(svc: Services) -> int:
     doc = referral(
         client={**referral()["client"], "given_names": "Zyxwvu", "family_name": "Tester"},
@@ -50,7 +29,7 @@ def _submit(svc: Services) -> int:
 def test_a_dump_without_the_key_reveals_no_name(svc: Services) -> None:
     case_id = _submit(svc)
     assert get_case(svc, SUPERVISOR, case_id, via="api").client["given_names"] == "Zyxwvu"  # readable with the key
-    dump = _dump(svc)
+    dump = database_dump(svc)
     assert "Zyxwvu" not in dump and "Secret narrative" not in dump
     assert crypto.PREFIX in dump
 
