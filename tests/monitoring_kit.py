@@ -14,7 +14,7 @@ from services.deploy import deploy, latest_version
 from services.instances import start_in
 from services.uow import UnitOfWork
 from services.users import actor_of, add_user
-from store.models import Case, HumanTask, StatDecision, StatExploitation, StatRecord, Team, User
+from store.models import Case, StatDecision, StatExploitation, StatRecord, Team, User
 
 FLOW = "monitoring_flow"
 DATES = {"decision_due_on": "2026-03-10", "reflection_end_at": "2026-03-12T00:00:00+00:00"}
@@ -60,17 +60,6 @@ def start_flow(
         info = start_in(uow, svc, SYSTEM, version, {**DATES, **(data or {})}, case_id=case.id)
         uow.commit()
         return case.id, info.id
-
-
-def task_of(svc: Services, instance_id: int, bpmn_id: str) -> str:
-    with UnitOfWork(svc.sessions) as uow:
-        found = uow.session.scalars(
-            select(HumanTask.id).where(
-                HumanTask.instance_id == instance_id, HumanTask.bpmn_id == bpmn_id, HumanTask.status == "open"
-            )
-        ).first()
-        assert found is not None, f"no open {bpmn_id} task"
-        return found
 
 
 def stat_person(

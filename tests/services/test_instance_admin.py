@@ -4,9 +4,9 @@ instance view's markers and history per role."""
 from __future__ import annotations
 
 import pytest
-from monitoring_kit import deploy_flow, person, start_flow, task_of
+from monitoring_kit import deploy_flow, person, start_flow
 from support import OWNER, FakeClock, script_process
-from support_api import access_rows
+from support_api import access_rows, open_task
 
 from services.context import Services
 from services.deploy import deploy
@@ -31,8 +31,8 @@ def test_suspend_holds_timers_and_tasks_until_resumed(svc: Services, clock: Fake
     ida = person(svc, "ida", ["intake"], team="Helsinki")
     carl = person(svc, "carl", ["caseworker"], team="Helsinki")
     _case, instance = start_flow(svc, "AUT-2026-000001")
-    complete_task(svc, ida, task_of(svc, instance, "register"), {"note": "x"})
-    review = task_of(svc, instance, "review")
+    complete_task(svc, ida, open_task(svc, instance, "register"), {"note": "x"})
+    review = open_task(svc, instance, "review")
 
     with pytest.raises(InvalidInput):
         suspend_instance(svc, sue, instance, "no")  # a reason of a few words is required
@@ -64,8 +64,8 @@ def test_cancel_ends_the_instance_and_closes_its_work(svc: Services) -> None:
     sue = person(svc, "sue", ["supervisor"])
     ida = person(svc, "ida", ["intake"], team="Helsinki")
     _case, instance = start_flow(svc, "AUT-2026-000001")
-    complete_task(svc, ida, task_of(svc, instance, "register"), {"note": "x"})
-    review = task_of(svc, instance, "review")
+    complete_task(svc, ida, open_task(svc, instance, "register"), {"note": "x"})
+    review = open_task(svc, instance, "review")
 
     assert cancel_instance(svc, sue, instance, "Duplicate of AUT-2026-000002") == "cancelled"
     info = get_instance(svc, sue, instance)
@@ -90,7 +90,7 @@ def test_reassign_and_retry_log_the_reason(svc: Services) -> None:
     ida = person(svc, "ida", ["intake"], team="Helsinki")
     person(svc, "ina", ["intake"], team="Helsinki")
     _case, instance = start_flow(svc, "AUT-2026-000001")
-    register = task_of(svc, instance, "register")
+    register = open_task(svc, instance, "register")
     claim(svc, ida, register)
 
     task = reassign_task(svc, sue, register, "ina", "Ida is on leave")
@@ -123,7 +123,7 @@ def test_the_instance_view_marks_elements_and_shows_data_only_to_supervisors(svc
     carl = person(svc, "carl", ["caseworker"], team="Helsinki")
     case_id, instance = start_flow(svc, "AUT-2026-000001")
     clock.advance(minutes=5)
-    complete_task(svc, ida, task_of(svc, instance, "register"), {"note": "Called the police"})
+    complete_task(svc, ida, open_task(svc, instance, "register"), {"note": "Called the police"})
 
     view = get_instance_view(svc, sue, instance)
     assert view.markers["active"] == ["review", "period_over"]

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from monitoring_kit import deploy_flow, person, start_flow, stat_person, task_of
+from monitoring_kit import deploy_flow, person, start_flow, stat_person
 from support import FakeClock
+from support_api import open_task
 
 from services.context import Services
 from services.deadlines import kind_of_variable, list_deadlines, parse_due
@@ -53,8 +54,8 @@ def test_the_dashboard_counts_everything_as_of_now(svc: Services, clock: FakeClo
     first, i1 = start_flow(svc, "AUT-2026-000001", facts={"deadlines": deadlines})
     _second, i2 = start_flow(svc, "AUT-2026-000002")
     start_flow(svc, "AUT-2026-000003", data={"decision_due_on": "2026-02-20"})
-    claim(svc, ida, task_of(svc, i1, "register"))
-    complete_task(svc, ida, task_of(svc, i2, "register"), {"note": "ok"})  # i2 now waits at review + timer
+    claim(svc, ida, open_task(svc, i1, "register"))
+    complete_task(svc, ida, open_task(svc, i2, "register"), {"note": "ok"})  # i2 now waits at review + timer
     stat_person(svc, received=date(2025, 6, 1), decided=date(2025, 6, 11))
     stat_person(svc, received=date(2025, 7, 1), decided=date(2025, 8, 1), outcome="rejected")
     stat_person(svc, received=date(2024, 1, 1), decided=date(2024, 2, 1))  # older than 12 months
@@ -95,7 +96,7 @@ def test_the_deadline_view_sorts_by_urgency_with_the_basis(svc: Services, clock:
         ]
     }
     _case, instance = start_flow(svc, "AUT-2026-000001", facts=facts)
-    complete_task(svc, ida, task_of(svc, instance, "register"), {"note": "x"})
+    complete_task(svc, ida, open_task(svc, instance, "register"), {"note": "x"})
 
     result = list_deadlines(svc, sue, days=30)
     rows = [(d.kind, d.source, d.due_at.date().isoformat()) for d in result.items]
@@ -129,7 +130,7 @@ def test_the_instance_list_filters_pages_and_hides_cases_from_process_owners(svc
     for n in range(1, 6):
         ids.append(start_flow(svc, f"AUT-2026-00000{n}")[1])
         clock.advance(hours=1)
-    complete_task(svc, ida, task_of(svc, ids[0], "register"), {"note": "x"})
+    complete_task(svc, ida, open_task(svc, ids[0], "register"), {"note": "x"})
     clock.advance(days=3)
 
     everything = list_instances(svc, sue, InstanceQuery())
