@@ -3,7 +3,7 @@
 The inbox reads the `human_task` projection (joined to the case for its reference and to the process
 version for its number), never the workflow JSON: the projection is written in the same transaction
 as every change to an instance, so it is exact, and it is indexed, so the inbox stays fast with many
-thousands of running instances.
+thousands of running instances. The statements themselves are built in services/inbox_sql.py.
 
 Scopes, in need-to-know terms (services/access.py):
 - `mine`: open tasks assigned to me; with status=completed, the tasks I completed.
@@ -15,37 +15,34 @@ Scopes, in need-to-know terms (services/access.py):
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from typing import Any, Literal, get_args
 
-from sqlalchemy import (
-    BindParameter,
-    ColumnElement,
-    Integer,
-    Select,
-    and_,
-    bindparam,
-    case,
-    func,
-    or_,
-    select,
-    true,
-    union,
-    union_all,
-)
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased, defer
 
 from processes.lanes import lanes_for_roles
-from services.access import CASE_ROLES, hidden_restricted
+from services.access import CASE_ROLES
 from services.context import Actor, Services
 from services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.filters import query_from_values
+from services.inbox_sql import (
+    FILTERS,
+    GRANTS_AT,
+    LANES,
+    LIMIT,
+    NOW,
+    OFFSET,
+    TEAM,
+    USERNAME,
+    Shape,
+    row_select,
+    statements,
+)
 from services.uow import UnitOfWork
-from store.models import Case, HumanTask, ProcessInstance, ProcessVersion, SavedFilter, utcnow
+from store.models import HumanTask, SavedFilter, utcnow
 
 Scope = Literal["mine", "team", "all"]
 Status = Literal["open", "completed"]
@@ -136,16 +133,6 @@ def may_use_inbox(actor: Actor) -> bool:
     return actor.has("supervisor") or bool(lanes_for_roles(actor.roles))
 
 
-def row_select() -> Select[HumanTask, str, int]:
-    """Tasks with their case reference and process version number (both None when missing: outer joins)."""
-    return (
-        select(HumanTask, Case.reference, ProcessVersion.version)
-        .options(defer(HumanTask.draft))  # drafts can be large; a list needs only whether there is one
-        .outerjoin(Case, Case.id == HumanTask.case_id)
-        .outerjoin(ProcessVersion, ProcessVersion.id == HumanTask.version_id)
-    )
-
-
 def row_of(task: HumanTask, reference: str | None, version: int | None, now: datetime) -> InboxRow:
     overdue = task.status == "open" and task.due_at is not None and task.due_at < now
     return InboxRow(
@@ -170,137 +157,6 @@ def row_of(task: HumanTask, reference: str | None, version: int | None, now: dat
     )
 
 
-@dataclass(frozen=True)
-class _Shape:
-    """Everything that changes the inbox statement's SQL text; the values (who, which lanes, the filters'
-    values, the page) are bind parameters. So each shape is built and compiled once per process: building
-    the UNION with its subqueries cost more than running it on a small database."""
-
-    scope: str
-    status: str
-    sort: str
-    descending: bool
-    filters: tuple[str, ...]  # the names of the filters that are set
-    overdue: bool
-    supervisor: bool
-    case_roles: bool
-    team: bool
-    intake: bool
-    lanes: bool
-
-    @classmethod
-    def of(cls, actor: Actor, query: InboxQuery) -> _Shape:
-        return cls(
-            scope=query.scope,
-            status=query.status,
-            sort=query.sort,
-            descending=(query.order or DEFAULT_ORDER[query.sort]) == "desc",
-            filters=tuple(name for name in _FILTERS if getattr(query, name) is not None),
-            overdue=query.overdue,
-            supervisor=actor.has("supervisor"),
-            case_roles=bool(actor.roles & CASE_ROLES),
-            team=actor.team_id is not None,
-            intake=actor.has("intake"),
-            lanes=bool(lanes_for_roles(actor.roles)),
-        )
-
-
-_FILTERS = ("process", "version", "lane", "case_reference", "due_before", "due_after")
-_USERNAME = "username"  # the bind parameters of the inbox statements
-_TEAM = "team_id"
-_LANES = "lanes"
-_GRANTS_AT = "grants_at"  # the wall clock, for break-the-glass expiry (services.access)
-_NOW = "now"
-_OFFSET = "page_offset"
-_LIMIT = "page_limit"
-
-
-def _visibility_branches(shape: _Shape) -> list[ColumnElement[bool]] | None:
-    """The SQL form of access.can_see_case, for tasks (keep the two in step): disjoint conditions, one
-    per branch of a UNION ALL; None when every case is visible (a supervisor; restricted cases aside).
-
-    Written on the task's own case_id (`case_id IN (the cases I may see)`), never on the joined case
-    row, and kept out of an OR with `case_id IS NULL`: so both databases start from the few cases a
-    person may see (the team's through the client_case team index, those where they hold a task through
-    the assignee index) and look their tasks up by case_id, instead of reading every open task of the
-    lane in the country and joining each to its case."""
-    if shape.supervisor:
-        return None
-    no_case = HumanTask.case_id.is_(None)  # instances without a case (a model being tested)
-    if not shape.case_roles:
-        return [no_case]
-    holder = aliased(HumanTask, name="held_task")
-    cases: list[Select[Any]] = [
-        select(holder.case_id).where(holder.assignee == bindparam(_USERNAME), holder.case_id.is_not(None))
-    ]
-    if shape.team:
-        cases.append(select(Case.id).where(Case.team_id == bindparam(_TEAM)))
-    if shape.intake:
-        cases.append(select(Case.id).where(Case.team_id.is_(None)))  # referrals no team owns yet
-    visible = union(*cases) if len(cases) > 1 else cases[0]
-    return [HumanTask.case_id.in_(visible), no_case]
-
-
-def _workable_lanes(shape: _Shape) -> ColumnElement[bool]:
-    """Lane policy (access.may_work_lane): the lane's roles; a task without a lane goes to its starter.
-    The starter is looked up only for lane-less tasks (a correlated EXISTS, not a join of every row)."""
-    started_by_me = (
-        select(ProcessInstance.id)
-        .where(ProcessInstance.id == HumanTask.instance_id, ProcessInstance.started_by == bindparam(_USERNAME))
-        .exists()
-    )
-    starter = and_(HumanTask.lane.is_(None), started_by_me)
-    return or_(HumanTask.lane.in_(bindparam(_LANES, expanding=True)), starter) if shape.lanes else starter
-
-
-def _scope_conditions(shape: _Shape) -> list[ColumnElement[bool]]:
-    status = HumanTask.status == shape.status
-    username: BindParameter[str] = bindparam(_USERNAME)
-    restricted = hidden_restricted(username, bindparam(_GRANTS_AT))
-    if shape.scope == "mine":
-        mine = HumanTask.assignee if shape.status == "open" else HumanTask.completed_by
-        return [status, mine == username]
-    if shape.scope == "team":  # need-to-know: _visibility_branches; restricted cases only for their named users
-        conditions = [status, _workable_lanes(shape), restricted]
-        if shape.status == "open":
-            conditions.append(HumanTask.assignee.is_(None))
-        return conditions
-    return [status, restricted]
-
-
-def _filter_conditions(shape: _Shape) -> list[ColumnElement[bool]]:
-    columns: dict[str, Any] = {
-        "process": HumanTask.process_id == bindparam("process"),
-        "version": ProcessVersion.version == bindparam("version"),
-        "lane": HumanTask.lane == bindparam("lane"),
-        "case_reference": Case.reference == bindparam("case_reference"),
-        "due_before": HumanTask.due_at < bindparam("due_before"),
-        "due_after": HumanTask.due_at >= bindparam("due_after"),
-    }
-    conditions = [columns[name] for name in shape.filters]
-    if shape.overdue:
-        conditions.append(and_(HumanTask.status == "open", HumanTask.due_at < bindparam(_NOW)))
-    return conditions
-
-
-def _ordering(shape: _Shape, columns: Any = HumanTask) -> list[Any]:
-    """ORDER BY terms over `columns`: the task entity or a subquery with the same column names."""
-
-    def direction(column: Any) -> Any:
-        return column.desc() if shape.descending else column.asc()
-
-    due_missing = case((columns.due_at.is_(None), 1), else_=0)  # tasks without a deadline go last
-    if shape.sort == "priority":
-        keys = [direction(columns.priority), due_missing, columns.due_at.asc()]
-    elif shape.sort == "created":
-        keys = [direction(columns.created_at)]
-    elif shape.sort == "completed":
-        keys = [direction(columns.completed_at)]
-    else:
-        keys = [due_missing, direction(columns.due_at), columns.priority.desc()]
-    return [*keys, columns.created_at.asc(), columns.id.asc()]
-
-
 def list_tasks(svc: Services, actor: Actor, query: InboxQuery) -> InboxPage:
     """One page of the inbox for `actor`; `total` counts every matching task."""
     problems = query.errors()
@@ -319,21 +175,37 @@ def list_tasks(svc: Services, actor: Actor, query: InboxQuery) -> InboxPage:
     return InboxPage(rows, total, query.page, query.per_page, now)
 
 
+def _shape(actor: Actor, query: InboxQuery) -> Shape:
+    return Shape(
+        scope=query.scope,
+        status=query.status,
+        sort=query.sort,
+        descending=(query.order or DEFAULT_ORDER[query.sort]) == "desc",
+        filters=tuple(name for name in FILTERS if getattr(query, name) is not None),
+        overdue=query.overdue,
+        supervisor=actor.has("supervisor"),
+        case_roles=bool(actor.roles & CASE_ROLES),
+        team=actor.team_id is not None,
+        intake=actor.has("intake"),
+        lanes=bool(lanes_for_roles(actor.roles)),
+    )
+
+
 def _prepared(
     actor: Actor, query: InboxQuery, now: datetime
 ) -> tuple[Select[HumanTask, str, int, int], Select[int], dict[str, Any]]:
     """The (cached) statements for the query's shape and the values of their bind parameters."""
     if query.scope == "all" and not actor.has("supervisor"):
         raise Forbidden("only a supervisor may list every task")
-    page, count = _statements(_Shape.of(actor, query))
+    page, count = statements(_shape(actor, query))
     values: dict[str, Any] = {
-        _USERNAME: actor.username,
-        _TEAM: actor.team_id,
-        _LANES: sorted(lanes_for_roles(actor.roles)),
-        _GRANTS_AT: utcnow(),
-        _NOW: now,
-        _OFFSET: (query.page - 1) * query.per_page,
-        _LIMIT: query.per_page,
+        USERNAME: actor.username,
+        TEAM: actor.team_id,
+        LANES: sorted(lanes_for_roles(actor.roles)),
+        GRANTS_AT: utcnow(),
+        NOW: now,
+        OFFSET: (query.page - 1) * query.per_page,
+        LIMIT: query.per_page,
         "process": query.process,
         "version": query.version,
         "lane": query.lane,
@@ -351,38 +223,6 @@ def inbox_statements(
     with the values bound (bench/inbox EXPLAINs them; list_tasks passes the values at execution)."""
     page, count, values = _prepared(actor, query, now)
     return page.params(values), count.params(values)
-
-
-@functools.lru_cache(maxsize=512)
-def _statements(shape: _Shape) -> tuple[Select[HumanTask, str, int, int], Select[int]]:
-    """The page statement and the count statement of one shape.
-
-    The page is found narrow first: the matching tasks' ids and sort keys (one UNION ALL branch per
-    kind of case a person may see), sorted and cut to the page with `count(*) OVER ()` computed in the
-    same pass (one scan instead of a page query and a count query); only the page's rows are then
-    read in full and joined to their case and version. bench/inbox EXPLAINs both statements."""
-    common = [*_scope_conditions(shape), *_filter_conditions(shape)]
-    branches = _visibility_branches(shape) if shape.scope == "team" else None
-    keys = (HumanTask.id, HumanTask.due_at, HumanTask.priority, HumanTask.created_at, HumanTask.completed_at)
-    selects = []
-    for branch in branches or [true()]:
-        one = select(*keys)
-        if "case_reference" in shape.filters:  # the only conditions on joined rows are these two filters
-            one = one.join(Case, Case.id == HumanTask.case_id)
-        if "version" in shape.filters:
-            one = one.join(ProcessVersion, ProcessVersion.id == HumanTask.version_id)
-        selects.append(one.where(*common, branch))
-    matching = (union_all(*selects) if len(selects) > 1 else selects[0]).subquery("matching")
-    ids = (
-        select(matching.c.id, func.count().over().label("total"))
-        .order_by(*_ordering(shape, matching.c))
-        .offset(bindparam(_OFFSET, type_=Integer))
-        .limit(bindparam(_LIMIT, type_=Integer))
-        .subquery("page_ids")
-    )
-    page = row_select().join(ids, ids.c.id == HumanTask.id).add_columns(ids.c.total).order_by(*_ordering(shape))
-    count = select(func.count()).select_from(matching)
-    return page, count
 
 
 # --- saved filters ----------------------------------------------------------------------------------
