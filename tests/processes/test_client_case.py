@@ -21,22 +21,16 @@ from casekit import (
     start_assistance,
     task,
     task_data,
-    world,
 )
-from support import OWNER, FakeClock, one_lane_process
+from support import OWNER, one_lane_process
 
 from engine import SourceFile
-from services.context import Actor, Services
+from services.context import Actor
 from services.deploy import deploy
 from services.disclosures import list_disclosures, record_disclosure
 from services.errors import Conflict, Forbidden, InvalidInput
 from services.instances import get_instance, start_instance
 from services.messages import deliver_message
-
-
-@pytest.fixture
-def w(svc: Services, clock: FakeClock) -> World:
-    return world(svc, clock)
 
 
 def review(

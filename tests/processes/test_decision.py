@@ -21,18 +21,11 @@ from casekit import (
     start_assistance,
     task,
     task_data,
-    world,
 )
-from support import FakeClock
 
-from services.context import Actor, Services
+from services.context import Actor
 from services.errors import Forbidden, InvalidInput
 from services.messages import deliver_message
-
-
-@pytest.fixture
-def w(svc: Services, clock: FakeClock) -> World:
-    return world(svc, clock)
 
 
 def assessed_case(w: World) -> int:

@@ -17,17 +17,9 @@ from casekit import (
     refer,
     task,
     task_data,
-    world,
 )
-from support import FakeClock
 
-from services.context import Services
 from services.errors import InvalidInput
-
-
-@pytest.fixture
-def w(svc: Services, clock: FakeClock) -> World:
-    return world(svc, clock)
 
 
 def test_missing_information_is_asked_reminded_and_the_referral_closes_as_incomplete(w: World) -> None:

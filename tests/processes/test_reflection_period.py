@@ -22,21 +22,14 @@ from casekit import (
     start_assistance,
     task,
     task_data,
-    world,
 )
-from support import OWNER, SUPERVISOR, FakeClock
+from support import OWNER, SUPERVISOR
 
 from engine import SourceFile
-from services.context import Services
 from services.deploy import deploy
 from services.errors import InvalidInput
 from services.instances import get_instance
 from services.migration import migrate_instance
-
-
-@pytest.fixture
-def w(svc: Services, clock: FakeClock) -> World:
-    return world(svc, clock)
 
 
 def undocumented_client(w: World) -> int:

@@ -4,7 +4,6 @@ withdrawn in it, and an exit counts with its reason and date."""
 
 from __future__ import annotations
 
-import pytest
 from casekit import (
     World,
     accept_referral,
@@ -15,18 +14,11 @@ from casekit import (
     decide,
     record_consent,
     refer,
-    world,
 )
-from support import SUPERVISOR, FakeClock
+from support import SUPERVISOR
 
-from services.context import Services
 from services.messages import deliver_message
 from services.statistics import annual_statistics
-
-
-@pytest.fixture
-def w(svc: Services, clock: FakeClock) -> World:
-    return world(svc, clock)
 
 
 def rejected_in_appeal_period(w: World, ground: str, **referral: object) -> int:
