@@ -8,13 +8,14 @@ from typing import Any
 
 from sqlalchemy import select
 from support import OWNER, files_of
+from support_api import team_id
 
 from services.context import SYSTEM, Actor, Services
 from services.deploy import deploy, latest_version
 from services.instances import start_in
 from services.uow import UnitOfWork
 from services.users import actor_of, add_user
-from store.models import Case, StatDecision, StatExploitation, StatRecord, Team, User
+from store.models import Case, StatDecision, StatExploitation, StatRecord, User
 
 FLOW = "monitoring_flow"
 DATES = {"decision_due_on": "2026-03-10", "reflection_end_at": "2026-03-12T00:00:00+00:00"}
@@ -28,17 +29,6 @@ def person(svc: Services, name: str, roles: list[str], team: str | None = None) 
     add_user(svc, name, roles, password=None, team=team)
     with UnitOfWork(svc.sessions) as uow:
         return actor_of(uow.session.scalars(select(User).where(User.username == name)).one())
-
-
-def team_id(svc: Services, name: str) -> int:
-    with UnitOfWork(svc.sessions, write=True) as uow:
-        team = uow.session.scalars(select(Team).where(Team.name == name)).first()
-        if team is None:
-            team = Team(name=name)
-            uow.session.add(team)
-            uow.session.flush()
-        uow.commit()
-        return team.id
 
 
 def start_flow(

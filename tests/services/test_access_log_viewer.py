@@ -8,8 +8,9 @@ import io
 from datetime import timedelta
 
 import pytest
-from monitoring_kit import person, team_id
+from monitoring_kit import person
 from support import FakeClock
+from support_api import team_id
 
 from services.access_log import export_access, list_access, record_read, unusual_access
 from services.context import Actor, Services
