@@ -3,7 +3,8 @@ without the restored-workflow cache (engine.workflow_cache), interleaved round b
 database so a shared machine's load falls on both alike; with the empty durable commit and bare
 SpiffWorkflow's persisted step (deserialize + complete + serialize, in memory) measured in the same
 rounds. Prints per-round medians, the medians over all rounds, and the engine-overhead ratio
-(completion minus empty commit, over the bare persisted step).
+(completion minus empty commit, over the bare persisted step), by the wall clock and by the CPU
+time of the benchmark's thread (`_cpu`: what other jobs on a shared machine do not inflate).
 """
 
 from __future__ import annotations
@@ -26,14 +27,18 @@ from bench.engine_bench import (
     run_services,
 )
 from bench.run import bench_services
+from bench.stats import Samples
 from engine.workflow_cache import DEFAULT_SIZE
 
 
-def _round(svc: Any, workload: Workload, instances: int, cache: bool) -> float:
+def _medians(samples: Samples) -> tuple[float, float]:
+    return float(statistics.median(samples.ms)), float(statistics.median(samples.cpu_ms))
+
+
+def _round(svc: Any, workload: Workload, instances: int, cache: bool) -> tuple[float, float]:
     svc.engine.workflows.size = DEFAULT_SIZE if cache else 0
     svc.engine.workflows.clear()
-    out = run_services(svc, workload, instances, warm=2)
-    return float(statistics.median(out["complete"].ms))
+    return _medians(run_services(svc, workload, instances, warm=2)["complete"])
 
 
 def main() -> None:
@@ -49,16 +54,21 @@ def main() -> None:
             rounds: list[dict[str, float]] = []
             for r in range(args.rounds):
                 order = (False, True) if r % 2 == 0 else (True, False)
-                row = {("cache" if c else "no_cache"): _round(svc, workload, args.instances, c) for c in order}
-                row["empty_commit"] = float(statistics.median(empty_commit(svc, 30).ms))
+                row: dict[str, float] = {}
+                for cache in order:
+                    mode = "cache" if cache else "no_cache"
+                    row[mode], row[f"{mode}_cpu"] = _round(svc, workload, args.instances, cache)
+                row["empty_commit"], row["empty_commit_cpu"] = _medians(empty_commit(svc, 30))
                 folder = WORKLOADS / workload.folder
                 bare = bare_spiff.run_persisted(folder, workload.process_id, workload.answers, 30)
-                row["bare_persisted"] = float(statistics.median(bare.ms))
+                row["bare_persisted"], row["bare_persisted_cpu"] = _medians(bare)
                 rounds.append(row)
                 print(workload.folder, r, json.dumps({k: round(v, 3) for k, v in row.items()}), flush=True)
-            med = {k: round(statistics.median(x[k] for x in rounds), 3) for k in rounds[0]}
+            med: dict[str, Any] = {k: round(statistics.median(x[k] for x in rounds), 3) for k in rounds[0]}
             for mode in ("no_cache", "cache"):
-                med[f"overhead_ratio_{mode}"] = round((med[mode] - med["empty_commit"]) / med["bare_persisted"], 2)
+                for clock in ("", "_cpu"):
+                    overhead = med[mode + clock] - med["empty_commit" + clock]
+                    med[f"overhead_ratio_{mode}{clock}"] = round(overhead / med["bare_persisted" + clock], 2)
             med["cache_hits"], med["cache_misses"] = svc.engine.workflows.hits, svc.engine.workflows.misses
             results[workload.folder] = med
             print(workload.folder, "medians", json.dumps(med), flush=True)

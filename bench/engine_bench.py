@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -95,17 +96,13 @@ def run_services(svc: Services, workload: Workload, instances: int, *, warm: int
     mid_sizes: list[int] = []
     for i in range(instances + warm):  # the first `warm` warm the caches and are not counted
         counted = i >= warm
-        begin = time.perf_counter_ns()
-        info = start_instance(svc, OWNER, workload.process_id, dict(workload.start_data))
-        if counted:
-            start.ms.append((time.perf_counter_ns() - begin) / 1e6)
+        begin = partial(start_instance, svc, OWNER, workload.process_id, dict(workload.start_data))
+        info = start.time(begin) if counted else begin()
         for n, answer in enumerate(workload.answers):
             task_id = _open_task(svc, info.id)  # the inbox lookup is not part of the completion
             assert task_id is not None
-            begin = time.perf_counter_ns()
-            complete_task(svc, WORKER, task_id, answer)
-            if counted:
-                complete.ms.append((time.perf_counter_ns() - begin) / 1e6)
+            step = partial(complete_task, svc, WORKER, task_id, answer)
+            complete.time(step) if counted else step()
             if n == 0 and counted:
                 with UnitOfWork(svc.sessions) as uow:
                     row = uow.session.get(ProcessInstance, info.id)

@@ -1,4 +1,4 @@
-"""`python -m bench.profile_completion [--workload three_user_tasks|case_flow] [--postgres] [--encrypted]`:
+"""`python -m bench.profile_completion [--workload three_user_tasks|case_flow] [--postgres] [--encrypted] [--cpu]`:
 where the time of one task completion goes, by cProfile over many completions through the services
 layer (the same use case `bench.run` times). Prints the top functions by cumulative time, and the
 share of the phases: restore, the engine step, serialize, projection, encryption, SQL.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import pstats
+import time
 
 from bench.engine_bench import CASE_FLOW, OWNER, THREE_USER_TASKS, WORKER, _open_task, files
 from bench.run import bench_services
@@ -39,11 +40,12 @@ def main() -> None:
     parser.add_argument("--encrypted", action="store_true", help="seal state with a fresh key, as in production")
     parser.add_argument("--instances", type=int, default=200)
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--cpu", action="store_true", help="profile CPU time (time.thread_time), not the wall clock")
     args = parser.parse_args()
     workload = THREE_USER_TASKS if args.workload == "three_user_tasks" else CASE_FLOW
     if args.encrypted:
         crypto.configure(crypto.KeyRing.from_texts(crypto.generate_key()))
-    profile = cProfile.Profile()
+    profile = cProfile.Profile(time.thread_time) if args.cpu else cProfile.Profile()
     completions = 0
     with bench_services(args.postgres, "profile") as svc:
         deploy(svc, OWNER, files(workload))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import Select, bindparam, event, select
 
 from engine import Instance, ScriptError, StateCorrupt, StateUnstorable
 from services.context import Services
@@ -26,14 +27,20 @@ def lock_instance(uow: UnitOfWork, instance_id: int) -> ProcessInstance:
     return row
 
 
-def lock_task_instance(uow: UnitOfWork, task_id: str) -> tuple[HumanTask, ProcessInstance]:
-    """A task and its instance in one query, the instance locked for change (see lock_instance)."""
-    found = uow.session.execute(
+@cache
+def _task_and_instance_for_update() -> Select[HumanTask, ProcessInstance]:
+    # Built once: constructing the statement and its cache key cost about as much as running it.
+    return (
         select(HumanTask, ProcessInstance)
         .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-        .where(HumanTask.id == str(task_id)[:36])
+        .where(HumanTask.id == bindparam("task_id"))
         .with_for_update(of=(ProcessInstance, HumanTask))  # the task row too: claims race on it
-    ).first()
+    )
+
+
+def lock_task_instance(uow: UnitOfWork, task_id: str) -> tuple[HumanTask, ProcessInstance]:
+    """A task and its instance in one query, the instance locked for change (see lock_instance)."""
+    found = uow.session.execute(_task_and_instance_for_update(), {"task_id": str(task_id)[:36]}).first()
     if found is None:
         raise NotFound(f"no task {task_id}")
     return found[0], found[1]
