@@ -7,8 +7,9 @@ from datetime import date
 from typing import Any
 
 import pytest
-from monitoring_kit import deploy_flow, exploitation, start_flow, stat_person, task_of
+from monitoring_kit import deploy_flow, exploitation, start_flow, stat_person
 from support import FakeClock, shot
+from support_api import open_task
 
 from services.context import Services
 from services.tasks import complete_task
@@ -43,7 +44,7 @@ def test_dashboard_and_instance_diagram_in_chromium(
     with UnitOfWork(svc.sessions) as uow:
         ida = actor_of(uow.session.query(User).filter_by(username="ida").one())
     clock.advance(minutes=10)
-    complete_task(svc, ida, task_of(svc, instance, "register"), {"note": "Registered by phone"})
+    complete_task(svc, ida, open_task(svc, instance, "register"), {"note": "Registered by phone"})
     errors: list[str] = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
 

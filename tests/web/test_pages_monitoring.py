@@ -7,10 +7,10 @@ import html
 import json
 import re
 
-from monitoring_kit import deploy_flow, start_flow, task_of
+from monitoring_kit import deploy_flow, start_flow
 from page_helpers import make_user, page_client, post, sign_in
 from support import SUPERVISOR, FakeClock
-from support_api import access_rows
+from support_api import access_rows, open_task
 
 from services.context import Services
 from services.instances import get_instance
@@ -112,7 +112,7 @@ def test_the_instance_view_marks_the_active_element_and_logs_actions(svc: Servic
     make_user(svc, "sue", ["supervisor"])
     make_user(svc, "ina", ["intake"], team="Helsinki")
     case_id, instance = start_flow(svc, "AUT-2026-000001")
-    register = task_of(svc, instance, "register")
+    register = open_task(svc, instance, "register")
     with page_client(svc) as client:
         sign_in(client, "sue")
         page = client.get(f"/monitoring/instances/{instance}").text
