@@ -123,12 +123,27 @@ def _cmd_worker(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
+def trusted_proxies(settings: Settings) -> str | None:
+    """Believe X-Forwarded-For only from the configured proxies (None: from nobody): otherwise any client
+    could name its own address and walk past the per-address rate limits (sign-in, the public form)."""
+    return settings.trusted_proxies or None
+
+
 def _cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from web.app import create_app
 
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, workers=1, log_level="info", proxy_headers=False)
+    proxies = trusted_proxies(settings)
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        workers=1,
+        log_level="info",
+        proxy_headers=proxies is not None,
+        forwarded_allow_ips=proxies,
+    )
     return 0
 
 

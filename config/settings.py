@@ -60,6 +60,9 @@ class Settings:
     login_max_failures_per_user: int = 5
     login_max_failures_per_address: int = 20
     sign_in_log_days: int = 90  # sign-in attempts are kept this long (each user's last success always)
+    # Behind a reverse proxy: the proxies' addresses (comma-separated) whose X-Forwarded-For is believed, so
+    # rate limits count each client rather than the proxy. Empty: the peer address is the client.
+    trusted_proxies: str = ""
     # The public referral form and its status page: submissions / look-ups per client address and window.
     public_referral_window_minutes: int = 10
     public_referral_max_per_address: int = 5
@@ -109,6 +112,7 @@ class Settings:
             login_max_failures_per_user=int(e.get("AUTTAMO_LOGIN_MAX_FAILURES_PER_USER", "5")),
             login_max_failures_per_address=int(e.get("AUTTAMO_LOGIN_MAX_FAILURES_PER_ADDRESS", "20")),
             sign_in_log_days=int(e.get("AUTTAMO_SIGN_IN_LOG_DAYS", "90")),
+            trusted_proxies=e.get("AUTTAMO_TRUSTED_PROXIES", "").strip(),
             public_referral_window_minutes=int(e.get("AUTTAMO_PUBLIC_REFERRAL_WINDOW_MINUTES", "10")),
             public_referral_max_per_address=int(e.get("AUTTAMO_PUBLIC_REFERRAL_MAX_PER_ADDRESS", "5")),
             referral_status_max_per_address=int(e.get("AUTTAMO_REFERRAL_STATUS_MAX_PER_ADDRESS", "10")),
