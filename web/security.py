@@ -26,12 +26,16 @@ _TASK_PAGE = re.compile(r"/tasks/[^/]+")
 
 TooLargePage = Callable[[Scope, int], Response]  # (scope, limit) -> the HTML 413 page
 
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
+# dmn-js sizes its table columns with style attributes. CSP level 3 lets a page allow style *attributes*
+# alone (never <style> elements, never scripts); only the DMN editor's page says so.
+CSP_WITH_STYLE_ATTRIBUTES = CSP + "; style-src-attr 'unsafe-inline'"
+
 HEADERS = [
-    (
-        b"content-security-policy",
-        b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
-        b"frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
-    ),
+    (b"content-security-policy", CSP.encode()),
     (b"x-frame-options", b"DENY"),
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
@@ -69,9 +73,6 @@ class SecurityMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if _has_nul(scope):
-            await _bad_request(send)
-            return
         limit = self.limit(scope["path"])
         tls = scope.get("scheme") == "https"
         started = False
@@ -97,6 +98,9 @@ class SecurityMiddleware:
                 message["headers"] = list(message.get("headers", [])) + extra
             await send(message)
 
+        if _has_nul(scope):  # refused, but with the same headers as every answer (no-store above all)
+            await _bad_request(send_with_headers)
+            return
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:

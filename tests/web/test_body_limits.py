@@ -100,3 +100,16 @@ def test_the_api_keeps_json_413_declared_or_streamed(svc: Services) -> None:
             headers={**intake, "content-type": "application/json"},
         )
         assert r.status_code == 413 and r.headers["content-type"] == "application/json"
+
+
+def test_a_nul_in_the_request_is_refused_with_the_usual_security_headers(svc: Services) -> None:
+    """A NUL anywhere in the path or query is refused before the app runs; the refusal still carries
+    no-store and the CSP, like every other answer (on the public referral form above all)."""
+    with page_client(svc) as client:
+        for url in ("/refer?x=%00", "/api/v1/tasks?scope=%00"):
+            r = client.get(url)
+            assert r.status_code == 422 and "NUL" in r.json()["detail"], url
+            assert (
+                r.headers["cache-control"] == "no-store"
+                and "default-src 'self'" in r.headers["content-security-policy"]
+            )

@@ -16,6 +16,7 @@ from web.flash import flash
 from web.i18n import N_
 from web.pages.common import ActorPage, ServicesDep, TemplatesDep, redirect
 from web.pages.modeler_common import ProcessTabs, chosen_file, draft_or_404, process_tabs
+from web.security import CSP_WITH_STYLE_ATTRIBUTES
 from web.templating import Templates
 
 router = APIRouter(include_in_schema=False)
@@ -164,7 +165,8 @@ def dmn_page(
         },
     }
     context = {"tabs": tabs, "names": names, "current": current, "config": config}
-    return templates.render(request, "modeler/dmn.html.j2", context)
+    headers = {"Content-Security-Policy": CSP_WITH_STYLE_ATTRIBUTES}
+    return templates.render(request, "modeler/dmn.html.j2", context, headers=headers)
 
 
 @router.post("/processes/{process_id}/edit/discard")
