@@ -66,7 +66,7 @@
         dirty = false;
         status(t.saved, "ok");
       } else {
-        status(response.status === 409 ? t.conflict : t.failed + " " + JSON.stringify(response.data.detail), "error");
+        status(response.status === 409 ? t.conflict : t.failed + " " + editing.detailText(response.data), "error");
       }
     }).catch(function (error) {
       busy = false;
