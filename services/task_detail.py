@@ -6,8 +6,8 @@ instructions rendered against the full task data, and the inbox row. Who may ope
 as in services/tasks.py: whoever may work it, the one who completed it, or a supervisor.
 
 A task that is no longer open is read-only. Its completer and supervisors see the values it was
-completed with: the new values of its `task_completed` audit row (the fields that completion set or
-changed), limited to the form's own keys. Others who may open it see the form without values.
+completed with: the form data recorded in its `task_completed` audit row (older rows: the fields that
+completion set or changed), limited to the form's own keys. Others who may open it see the form without values.
 """
 
 from __future__ import annotations
@@ -126,7 +126,12 @@ def completed_values(session: Session, task: HumanTask, keys: set[str]) -> dict[
         .order_by(AuditEvent.id.desc())
         .limit(1)
     ).first()
-    changes = details.get("changes") if isinstance(details, dict) else None
+    if not isinstance(details, dict):
+        return {}
+    submitted = details.get("submitted")
+    if isinstance(submitted, dict):
+        return {k: v for k, v in submitted.items() if k in keys}
+    changes = details.get("changes")  # completed before `submitted` was recorded: what it changed
     if not isinstance(changes, dict):
         return {}
     return {k: c.get("new") for k, c in changes.items() if k in keys and isinstance(c, dict)}

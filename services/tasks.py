@@ -301,7 +301,9 @@ def complete_task(
             row=instance,
             task_id=task.id,
             element_id=task.bpmn_id,
-            details={"changes": data_diff(before, data)},
+            # `changes` is the history; `submitted` is what the form said, unchanged pre-filled values included
+            # (the read-only view of the completed task shows it). Audit details are sealed at rest.
+            details={"changes": data_diff(before, data), "submitted": data},
         )
         freeze_on_signing(svc, uow.session, actor, task, {**before, **data}, now)  # a decider's signature: the letter
         keep_after_commit(svc, uow, instance, engine_instance)  # the next completion need not restore it

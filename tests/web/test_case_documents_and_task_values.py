@@ -16,13 +16,16 @@ from page_helpers import (
     sign_in,
     start_case_flow,
 )
+from sqlalchemy import select
 from support_api import actor, to_assess
 
 from services.context import Services
 from services.documents import store_document
 from services.task_detail import read_task
 from services.tasks import complete_task
+from services.uow import UnitOfWork
 from services.users import issue_token
+from store.models import HumanTask
 
 REGISTER = {"client_name": "Anna Example", "received_on": "2026-02-27", "urgent": "true", "__action": "complete"}
 
@@ -85,6 +88,11 @@ def test_a_completed_task_shows_its_values_read_only_to_its_completer_and_superv
         assert api["read_only"] is True and api["status"] == "completed"
         assert api["data"] == {"client_name": "Anna Example", "received_on": "2026-02-27", "urgent": True}
     supervisor = read_task(svc, actor(svc, "sue"), task_id, via="api")
+    # a value the form came pre-filled with, submitted unchanged, is one of the values it was completed with
+    assert start_case_flow(svc, received_on="2026-02-27") is not None
+    prefilled = next(t for t in _open_register_tasks(svc) if t != task_id)
+    complete_task(svc, actor(svc, "ida"), prefilled, {"client_name": "Ben", "received_on": "2026-02-27"})
+    assert read_task(svc, actor(svc, "ida"), prefilled, via="api").data["received_on"] == "2026-02-27"
     assert supervisor.read_only and supervisor.data["client_name"] == "Anna Example"
     other = read_task(svc, actor(svc, "ines"), task_id, via="api")  # may open it (same lane), sees no values
     assert other.read_only and other.data == {}
@@ -93,6 +101,13 @@ def test_a_completed_task_shows_its_values_read_only_to_its_completer_and_superv
         _english(client)
         html = client.get(f"/tasks/{task_id}").text
         assert 'data-testid="completed-values-hidden"' in html and "Anna Example" not in html
+
+
+def _open_register_tasks(svc: Services) -> list[str]:
+    with UnitOfWork(svc.sessions) as uow:
+        return list(
+            uow.session.scalars(select(HumanTask.id).where(HumanTask.bpmn_id == "register", HumanTask.status == "open"))
+        )
 
 
 def test_an_open_task_is_not_read_only(svc: Services) -> None:
