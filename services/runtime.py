@@ -59,7 +59,8 @@ def restore(svc: Services, uow: UnitOfWork, row: ProcessInstance, *, reuse: bool
 
 def keep_after_commit(svc: Services, uow: UnitOfWork, row: ProcessInstance, instance: Instance) -> None:
     """Once this unit of work has committed, keep the instance's workflow for the next use case on
-    it (restore with `reuse`); if it rolls back, nothing is kept. `instance` is not used after."""
+    it (restore with `reuse`); if it rolls back, nothing is kept. `instance` is not used after.
+    (A use case that commits itself can call `svc.engine.keep` after its commit instead: cheaper.)"""
     instance_id = row.id
     event.listen(uow.session, "after_commit", lambda _session: svc.engine.keep(instance_id, instance), once=True)
 

@@ -23,7 +23,7 @@ from services.context import Actor, Services
 from services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.letters import freeze_on_signing
 from services.projection import audit, data_diff
-from services.runtime import keep_after_commit, lock_task_instance, restore, run_and_save
+from services.runtime import lock_task_instance, restore, run_and_save
 from services.uow import UnitOfWork
 from store.models import HUMAN_TASK_TABLE, Case, HumanTask, ProcessInstance, User
 
@@ -306,8 +306,8 @@ def complete_task(
             details={"changes": data_diff(before, data), "submitted": data},
         )
         freeze_on_signing(svc, uow.session, actor, task, {**before, **data}, now)  # a decider's signature: the letter
-        keep_after_commit(svc, uow, instance, engine_instance)  # the next completion need not restore it
         uow.commit()
+        svc.engine.keep(instance.id, engine_instance)  # committed: the next completion need not restore it
         return CompletionResult(
             task.id,
             instance.id,
