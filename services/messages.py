@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from engine import MessageNotExpected, ScriptError
+from engine import MessageNotExpected, ScriptError, StateUnstorable
 from services.access import require_case_access
 from services.context import Actor, Services
 from services.disclosures import record_consent_withdrawal
@@ -62,6 +62,7 @@ def deliver_message(
             query = query.where(MessageSubscription.instance_id == instance_id)
         subs = [s for s in uow.session.scalars(query).all() if _matches(s.correlations, correlations)]
         reached: list[int] = []
+        unstorable: list[int] = []
         for inst_id in sorted({s.instance_id for s in subs}):
             row = lock_instance(uow, inst_id)
             engine_instance = restore(svc, uow, row)
@@ -76,6 +77,9 @@ def deliver_message(
                 )
             except MessageNotExpected:
                 continue  # the subscription was stale; the projection fixes it on the next save
+            if isinstance(outcome, StateUnstorable):  # nothing of it kept; the instance has an incident
+                unstorable.append(inst_id)
+                continue
             audit(
                 uow.session,
                 actor=actor.username,
@@ -85,10 +89,16 @@ def deliver_message(
                 details={"message": name, "script_error": str(outcome) if isinstance(outcome, ScriptError) else None},
             )
             reached.append(inst_id)
-        if not reached:
+        if not reached and not unstorable:
             raise Conflict(f"no process is waiting for the message {name!r}")
-        if name == CONSENT_WITHDRAWN:
-            for reached_case in sorted({s.case_id for s in subs if s.instance_id in reached and s.case_id}):
+        if name == CONSENT_WITHDRAWN:  # a fact about the client, whatever the processes could keep of it
+            tried = set(reached) | set(unstorable)
+            for reached_case in sorted({s.case_id for s in subs if s.instance_id in tried and s.case_id}):
                 record_consent_withdrawal(uow.session, actor.username, reached_case, svc.now())
-        uow.commit()
+        uow.commit()  # the incidents too, when the message could not be kept
+        if not reached:
+            raise Conflict(
+                f"the message {name!r} could not be kept: the process's data would become too large to store; "
+                "a supervisor sees the incident"
+            )
         return reached

@@ -24,7 +24,9 @@ from engine import SourceFile, WorkflowEngine
 from processes.script_helpers import SCRIPT_HELPERS
 from services.context import Services
 from services.deploy import deploy
+from services.errors import Conflict
 from services.incidents import retry_incident
+from services.messages import deliver_message
 from services.migration import migrate_instance
 from services.runtime import restore
 from services.uow import UnitOfWork
@@ -189,11 +191,45 @@ def test_state_over_the_limit_after_a_completion_keeps_the_task_open(svc: Servic
         r = client.post(f"/api/v1/tasks/{before}/complete", json={"data": {"ok": True}}, headers=headers)
         assert r.status_code == 200, r.text[:500]
         answer: dict[str, Any] = r.json()
-        assert answer["instance_status"] == "error" and answer["next_task_ids"] == []
+        assert answer["instance_status"] == "error" and answer["next_task_ids"] == [] and answer["completed"] is False
         assert "over the limit of 16,000" in answer["incident"]
         # The task is still open: the same person can complete it once the cause is fixed.
         task = client.get(f"/api/v1/tasks/{before}", headers=headers)
         assert task.status_code == 200 and task.json()["status"] == "open"
     row = _stored_instance_is_whole(svc, started["id"])
     assert row.active_elements == ["before"] and row.status == "error"
+    assert [i.kind for i in _incidents(svc, started["id"])] == ["state_unstorable"]
+
+
+def test_a_message_whose_effect_cannot_be_stored_is_refused_with_an_incident(svc: Services, clock: FakeClock) -> None:
+    """A message that would make the state too large is not delivered: 409 with the reason, the instance
+    still waits for it, and the incident is kept (the refusal does not roll it back)."""
+    form = (
+        '<bpmn:extensionElements><spiffworkflow:properties><spiffworkflow:property name="formJsonSchemaFilename" '
+        'value="ok-schema.json"/></spiffworkflow:properties></bpmn:extensionElements>'
+    )
+    body = (
+        '<bpmn:startEvent id="start"/>'
+        '<bpmn:intermediateCatchEvent id="poked"><bpmn:messageEventDefinition id="m" messageRef="msg_poke"/>'
+        "</bpmn:intermediateCatchEvent>"
+        f'<bpmn:scriptTask id="script"><bpmn:script>{escape(BULKY)}</bpmn:script></bpmn:scriptTask>'
+        f'<bpmn:userTask id="after" name="After">{form}</bpmn:userTask><bpmn:endEvent id="end"/>'
+    )
+    flows = [("start", "poked"), ("poked", "script"), ("script", "after"), ("after", "end")]
+    xml = one_lane_process(
+        "poke",
+        body,
+        flows,
+        nodes=["start", "poked", "script", "after", "end"],
+        extra='<bpmn:message id="msg_poke" name="poke"/>',
+    )
+    deploy(svc, OWNER, [SourceFile("poke.bpmn", xml), SourceFile("ok-schema.json", OK_SCHEMA)])
+    small = _small_state_limit(svc, clock, 16_000)
+    headers = user(small, "olga", ROLES)
+    with TestClient(create_app(small.settings, services=small), raise_server_exceptions=False) as client:
+        started = client.post("/api/v1/process-instances", json={"process": "poke"}, headers=headers).json()
+    with pytest.raises(Conflict, match="could not be kept"):
+        deliver_message(small, SUPERVISOR, "poke", {}, instance_id=started["id"])
+    row = _stored_instance_is_whole(svc, started["id"])
+    assert row.active_elements == ["poked"] and row.status == "error"
     assert [i.kind for i in _incidents(svc, started["id"])] == ["state_unstorable"]

@@ -93,6 +93,7 @@ def test_a_task_completed_end_to_end(client: TestClient, svc: Services, world: d
         "instance_status": "running",
         "next_task_ids": [assess],
         "incident": None,
+        "completed": True,
     }
     team_rows = client.get("/api/v1/tasks?scope=team", headers=worker).json()
     assert ids(team_rows) == [assess] and team_rows[0]["priority"] == 10  # urgent now

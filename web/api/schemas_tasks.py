@@ -82,6 +82,9 @@ class CompletionRead(BaseModel):
     instance_status: str
     next_task_ids: list[str]
     incident: str | None = Field(description="a script error after the completion, now an incident")
+    completed: bool = Field(
+        True, description="false when the process state after it could not be stored: the task stays open, an incident"
+    )
 
     @classmethod
     def of(cls, result: CompletionResult) -> CompletionRead:

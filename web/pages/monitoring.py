@@ -45,6 +45,8 @@ INCIDENT_LABELS = {
     "script_error": N_("Script error"),
     "service_call": N_("Failed service call"),
     "tree_depth": N_("Process too deep"),
+    "state_unstorable": N_("Process data too large to store"),
+    "notification": N_("Referrer not notified"),
 }
 DAY_CHOICES = (7, 14, 30, 90, 365)
 

@@ -91,6 +91,11 @@ async def submit_task(
         else:
             lang = request_language(request)
             result = await run_in_threadpool(complete_task, svc, actor, detail.row.id, data, lang=lang)
+            if not result.completed:  # the process's state after it could not be stored: nothing was kept
+                response = redirect(f"/tasks/{detail.row.id}")
+                text = "The task was not completed: the process stopped on an error; a supervisor sees it."
+                flash(request, response, templates.tr(request, text), "error")
+                return response
             message = templates.tr(request, "Task completed: %(title)s", title=detail.row.title)
             if result.incident:
                 message += " " + templates.tr(request, "The process then stopped on an error; a supervisor sees it.")
