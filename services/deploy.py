@@ -164,6 +164,16 @@ def _store_version(
     return DeployedVersion(row.id, row.process_id, row.version, row.sha256, True)
 
 
+def latest_version_id(uow: UnitOfWork, process_id: str) -> int | None:
+    """Only the id: starting an instance then takes the version from services.versions (no row load)."""
+    return uow.session.scalars(
+        select(ProcessVersion.id)
+        .where(ProcessVersion.process_id == process_id)
+        .order_by(ProcessVersion.version.desc())
+        .limit(1)
+    ).first()
+
+
 def latest_version(uow: UnitOfWork, process_id: str) -> ProcessVersion | None:
     return uow.session.scalars(
         select(ProcessVersion)

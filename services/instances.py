@@ -10,12 +10,13 @@ from sqlalchemy import select
 
 from engine import ScriptError
 from services.context import Actor, Services
-from services.deploy import latest_version
+from services.deploy import latest_version_id
 from services.errors import Forbidden, NotFound
 from services.projection import apply_snapshot, audit, record_incident
 from services.runtime import keep_after_commit
 from services.uow import UnitOfWork
-from store.models import HumanTask, Incident, ProcessInstance, ProcessVersion
+from services.versions import CachedVersion
+from store.models import HumanTask, Incident, ProcessInstance
 
 START_ROLES = ("process_owner", "supervisor")
 
@@ -53,10 +54,10 @@ def start_instance(
     if require_role and not actor.has(*START_ROLES):
         raise Forbidden("only a process owner or supervisor may start processes directly")
     with UnitOfWork(svc.sessions, write=True) as uow:
-        version = latest_version(uow, process_id)
-        if version is None:
+        version_id = latest_version_id(uow, process_id)
+        if version_id is None:
             raise NotFound(f"no deployed process {process_id!r}")
-        info = start_in(uow, svc, actor, version, data or {}, case_id=case_id)
+        info = start_in(uow, svc, actor, svc.versions.get(uow.session, version_id), data or {}, case_id=case_id)
         uow.commit()
     return info
 
@@ -65,7 +66,7 @@ def start_in(
     uow: UnitOfWork,
     svc: Services,
     actor: Actor,
-    version: ProcessVersion,
+    version: CachedVersion,
     data: dict[str, Any],
     *,
     case_id: int | None = None,

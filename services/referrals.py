@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from processes.referral_document import ReferralDocument
 from services.access import CASE_ROLES
 from services.context import SYSTEM, Actor, Services
-from services.deploy import latest_version
+from services.deploy import latest_version_id
 from services.errors import Conflict, Forbidden, InvalidInput
 from services.instances import start_in
 from services.projection import audit
@@ -102,8 +102,8 @@ def submit_referral(
                 "back_dated": received_at != now,
             },
         )
-        version = next((v for p in CASE_PROCESSES if (v := latest_version(uow, p)) is not None), None)
-        if version is not None:
+        version_id = next((v for p in CASE_PROCESSES if (v := latest_version_id(uow, p)) is not None), None)
+        if version_id is not None:
             # A referrer starts nothing in its own name: a lane-less task would otherwise go to the starter.
             starter = actor if actor.roles & CASE_ROLES else SYSTEM
             data = {
@@ -113,7 +113,7 @@ def submit_referral(
                 "urgent": urgent,
                 "is_child": is_child,
             }
-            start_in(uow, svc, starter, version, data, case_id=case.id)
+            start_in(uow, svc, starter, svc.versions.get(uow.session, version_id), data, case_id=case.id)
         uow.commit()
         return ReferralReceipt(case.id, case.reference)
 
