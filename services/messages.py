@@ -63,8 +63,12 @@ def deliver_message(
         subs = [s for s in uow.session.scalars(query).all() if _matches(s.correlations, correlations)]
         reached: list[int] = []
         unstorable: list[int] = []
+        on_hold: list[int] = []
         for inst_id in sorted({s.instance_id for s in subs}):
             row = lock_instance(uow, inst_id)
+            if row.status == "suspended":  # a supervisor holds it: nothing may move it on until resumed
+                on_hold.append(inst_id)
+                continue
             engine_instance = restore(svc, uow, row)
             try:
                 outcome, _opened = run_and_save(
@@ -89,13 +93,17 @@ def deliver_message(
                 details={"message": name, "script_error": str(outcome) if isinstance(outcome, ScriptError) else None},
             )
             reached.append(inst_id)
-        if not reached and not unstorable:
+        if not reached and not unstorable and not on_hold:
             raise Conflict(f"no process is waiting for the message {name!r}")
         if name == CONSENT_WITHDRAWN:  # a fact about the client, whatever the processes could keep of it
-            tried = set(reached) | set(unstorable)
+            tried = set(reached) | set(unstorable) | set(on_hold)
             for reached_case in sorted({s.case_id for s in subs if s.instance_id in tried and s.case_id}):
                 record_consent_withdrawal(uow.session, actor.username, reached_case, svc.now())
         uow.commit()  # the incidents too, when the message could not be kept
+        if not reached and on_hold:
+            raise Conflict(
+                f"the process waiting for {name!r} is suspended: once a supervisor resumes it, send the message again"
+            )
         if not reached:
             raise Conflict(
                 f"the message {name!r} could not be kept: the process's data would become too large to store; "

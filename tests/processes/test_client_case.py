@@ -29,6 +29,7 @@ from services.context import Actor
 from services.deploy import deploy
 from services.disclosures import list_disclosures, record_disclosure
 from services.errors import Conflict, DeploymentRejected, Forbidden, InvalidInput
+from services.instance_admin import resume_instance, suspend_instance
 from services.messages import deliver_message
 
 
@@ -195,6 +196,25 @@ def test_consent_withdrawn_message_cancels_pending_disclosures(w: World) -> None
     assert after[shared.id].status == "cancelled"
     with pytest.raises(InvalidInput, match="legal basis"):  # nothing new can be shared on consent either
         record_disclosure(w.svc, w.caseworker, case_id, "Victim Support Finland", "consent", ["needs"])
+
+
+def test_a_message_to_a_suspended_case_waits_for_the_supervisor(w: World) -> None:
+    """A supervisor's hold is a hold: the message is refused with the reason (nothing moves the process on),
+    yet a withdrawal of consent still takes effect on the case record at once."""
+    case_id = refer(w)
+    accept_referral(w, case_id)
+    record_consent(w, case_id)
+    shared = record_disclosure(
+        w.svc, w.caseworker, case_id, "Victim Support Finland", "consent", ["needs"], pending=True
+    )
+    suspend_instance(w.svc, w.supervisor, w.cases[case_id], reason="the police asked us to wait")
+    with pytest.raises(Conflict, match="suspended"):
+        deliver_message(w.svc, w.caseworker, "consent_withdrawn", {"withdrawn_by": "client"}, case_id=case_id)
+    assert instance(w, case_id).status == "suspended" and "initial_assessment" in open_tasks(w, case_id)
+    assert {d.id: d.status for d in list_disclosures(w.svc, w.caseworker, case_id)} == {shared.id: "cancelled"}
+    resume_instance(w.svc, w.supervisor, w.cases[case_id], reason="the police answered")
+    deliver_message(w.svc, w.caseworker, "consent_withdrawn", {"withdrawn_by": "client"}, case_id=case_id)
+    assert case_data(w, case_id)["exit_reason"] == "consent_withdrawn" and open_tasks(w, case_id) == {}
 
 
 @pytest.mark.parametrize("stage", ["referral", "decision", "reflection_period", "review", "hearing", "return"])
