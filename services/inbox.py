@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal, get_args
 
 from sqlalchemy import Select, func, select
@@ -27,7 +27,7 @@ from processes.lanes import lanes_for_roles
 from services.access import CASE_ROLES
 from services.context import Actor, Services
 from services.errors import Conflict, Forbidden, InvalidInput, NotFound
-from services.filters import query_from_values
+from services.filters import aware, query_from_values, value_parser
 from services.inbox_sql import (
     FILTERS,
     GRANTS_AT,
@@ -124,10 +124,6 @@ class InboxPage:
     as_of: datetime  # the projection is exact as of this moment
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
 def may_use_inbox(actor: Actor) -> bool:
     """Anyone whose roles work some lane has an inbox (a process owner tests models through it)."""
     return actor.has("supervisor") or bool(lanes_for_roles(actor.roles))
@@ -210,8 +206,8 @@ def _prepared(
         "version": query.version,
         "lane": query.lane,
         "case_reference": query.case_reference.strip().upper() if query.case_reference is not None else None,
-        "due_before": _aware(query.due_before) if query.due_before is not None else None,
-        "due_after": _aware(query.due_after) if query.due_after is not None else None,
+        "due_before": aware(query.due_before) if query.due_before is not None else None,
+        "due_after": aware(query.due_after) if query.due_after is not None else None,
     }
     return page, count, values
 
@@ -238,29 +234,12 @@ class SavedFilterInfo:
     created_at: datetime
 
 
+_parse_value = value_parser(("due_before", "due_after"))
+
+
 def query_from_dict(values: Mapping[str, Any]) -> InboxQuery:
     """An InboxQuery from JSON or query-string values (strings are parsed); InvalidInput names bad keys."""
     return query_from_values(values, keys=SAVED_KEYS, parse=_parse_value, build=InboxQuery, what="inbox filter")
-
-
-def _parse_value(key: str, value: Any) -> Any:
-    if key in ("version", "page", "per_page"):
-        if isinstance(value, bool) or not isinstance(value, int | str):
-            raise TypeError("a whole number")
-        return int(value)
-    if key == "overdue":
-        if isinstance(value, bool):
-            return value
-        if str(value).lower() in ("true", "1", "yes", "on"):
-            return True
-        if str(value).lower() in ("false", "0", "no", "off"):
-            return False
-        raise ValueError("true or false")
-    if key in ("due_before", "due_after"):
-        return _aware(value if isinstance(value, datetime) else datetime.fromisoformat(str(value)))
-    if not isinstance(value, str):
-        raise TypeError("a string")
-    return value
 
 
 def query_to_dict(query: InboxQuery) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal, get_args
 
 from sqlalchemy import ColumnElement, exists, func, select
@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from services.context import Actor, Services
 from services.errors import Conflict, Forbidden, InvalidInput, NotFound
-from services.filters import query_from_values
+from services.filters import aware, query_from_values, value_parser
 from services.uow import UnitOfWork
 from store.models import Case, HumanTask, Incident, ProcessInstance, ProcessVersion, SavedFilter
 
@@ -101,10 +101,6 @@ class InstancePage:
     as_of: datetime
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
 def _conditions(query: InstanceQuery, now: datetime) -> list[ColumnElement[bool]]:
     c: list[ColumnElement[bool]] = []
     if query.process is not None:
@@ -129,9 +125,9 @@ def _conditions(query: InstanceQuery, now: datetime) -> list[ColumnElement[bool]
         (ProcessInstance.updated_at, query.updated_after, query.updated_before),
     ):
         if after is not None:
-            c.append(column >= _aware(after))
+            c.append(column >= aware(after))
         if before is not None:
-            c.append(column < _aware(before))
+            c.append(column < aware(before))
     return c
 
 
@@ -240,24 +236,7 @@ class SavedInstanceFilter:
     created_at: datetime
 
 
-def _parse(key: str, value: Any) -> Any:
-    if key in ("version", "page", "per_page"):
-        if isinstance(value, bool) or not isinstance(value, int | str):
-            raise TypeError("a whole number")
-        return int(value)
-    if key == "overdue":
-        if isinstance(value, bool):
-            return value
-        if str(value).lower() in ("true", "1", "yes", "on"):
-            return True
-        if str(value).lower() in ("false", "0", "no", "off"):
-            return False
-        raise ValueError("true or false")
-    if key in _DATES:
-        return _aware(value if isinstance(value, datetime) else datetime.fromisoformat(str(value)))
-    if not isinstance(value, str):
-        raise TypeError("a string")
-    return value
+_parse = value_parser(_DATES)
 
 
 def query_from_dict(values: Mapping[str, Any]) -> InstanceQuery:
