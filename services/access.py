@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from processes.lanes import roles_for_lane
 from services.context import Actor
-from services.errors import Forbidden
+from services.errors import Forbidden, NotFound
 from store.models import Case, CaseAccess, CaseProtection, HumanTask, utcnow
 
 CASE_ROLES = frozenset({"intake", "caseworker", "decider", "supervisor"})
@@ -79,6 +79,17 @@ def can_see_case(session: Session, actor: Actor, case: Case) -> bool:
 def require_case_access(session: Session, actor: Actor, case: Case) -> None:
     if not can_see_case(session, actor, case):
         raise Forbidden("you may not see this case")
+
+
+def readable_case(session: Session, actor: Actor, case_id: int, *, system_sees_all: bool = False) -> Case:
+    """The case `actor` asks for: NotFound if there is none, Forbidden if they may not see it.
+    `system_sees_all`: where the system itself acts (the worker, a process's message), it sees every case."""
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound(f"no case {case_id}")
+    if not (system_sees_all and actor.has("system")):
+        require_case_access(session, actor, case)
+    return case
 
 
 def may_work_lane(actor: Actor, lane: str | None, started_by: str) -> bool:

@@ -15,16 +15,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import defer
 
-from services.access import CASE_ROLES, require_case_access
+from services.access import CASE_ROLES, readable_case
 from services.access_log import Via, record_read
 from services.context import Actor, Services
 from services.documents import DocumentInfo, document_info
-from services.errors import Forbidden, NotFound
+from services.errors import Forbidden
 from services.inbox import InboxRow, row_of, row_select
 from services.letters import FACTS_FIELD, SignedDecision, signed_decisions
 from services.protection import redact_for
 from services.uow import UnitOfWork
-from store.models import AuditEvent, Case, Document, HumanTask, ProcessInstance, Team
+from store.models import AuditEvent, Document, HumanTask, ProcessInstance, Team
 
 HISTORY_LIMIT = 1000  # newest events shown; the full history stays in the audit table
 DOCUMENT_LIMIT = 1000  # oldest first; a case with more is listed in part (the API serves each by id)
@@ -82,10 +82,7 @@ def get_case(svc: Services, actor: Actor, case_id: int, *, via: Via) -> CaseView
         raise Forbidden("your role does not see case data")
     now = svc.now()
     with UnitOfWork(svc.sessions, write=True) as uow:
-        case = uow.session.get(Case, case_id)
-        if case is None:
-            raise NotFound(f"no case {case_id}")
-        require_case_access(uow.session, actor, case)
+        case = readable_case(uow.session, actor, case_id)
         team = uow.session.get(Team, case.team_id) if case.team_id is not None else None
         tasks = uow.session.execute(
             row_select()

@@ -18,9 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from processes.legal_bases import LEGAL_BASES
-from services.access import require_case_access
+from services.access import readable_case
 from services.context import Actor, Services
-from services.errors import Forbidden, InvalidInput, NotFound
+from services.errors import Forbidden, InvalidInput
 from services.projection import audit
 from services.uow import UnitOfWork
 from store.models import Case, CaseProtection, Disclosure
@@ -112,11 +112,7 @@ def record_disclosure(
         raise InvalidInput("list the fields sent", {"fields": f"1 to {MAX_FIELDS} field names"})
     now = svc.now()
     with UnitOfWork(svc.sessions, write=True) as uow:
-        case = uow.session.get(Case, case_id)
-        if case is None:
-            raise NotFound(f"no case {case_id}")
-        if not actor.has("system"):
-            require_case_access(uow.session, actor, case)
+        case = readable_case(uow.session, actor, case_id, system_sees_all=True)
         check_basis(uow.session, case, basis, set(fields), now.date())
         row = Disclosure(
             case_id=case_id,
@@ -145,10 +141,7 @@ def record_disclosure(
 
 def list_disclosures(svc: Services, actor: Actor, case_id: int) -> list[DisclosureInfo]:
     with UnitOfWork(svc.sessions) as uow:
-        case = uow.session.get(Case, case_id)
-        if case is None:
-            raise NotFound(f"no case {case_id}")
-        require_case_access(uow.session, actor, case)
+        readable_case(uow.session, actor, case_id)
         rows = uow.session.scalars(
             select(Disclosure).where(Disclosure.case_id == case_id).order_by(Disclosure.created_at, Disclosure.id)
         ).all()
@@ -162,11 +155,7 @@ def withdraw_consent(svc: Services, actor: Actor, case_id: int) -> int:
     if not actor.has(*DISCLOSE_ROLES):
         raise Forbidden("you may not record a withdrawal of consent")
     with UnitOfWork(svc.sessions, write=True) as uow:
-        case = uow.session.get(Case, case_id)
-        if case is None:
-            raise NotFound(f"no case {case_id}")
-        if not actor.has("system"):
-            require_case_access(uow.session, actor, case)
+        readable_case(uow.session, actor, case_id, system_sees_all=True)
         cancelled = record_consent_withdrawal(uow.session, actor.username, case_id, svc.now())
         uow.commit()
         return cancelled

@@ -36,7 +36,7 @@ from processes.letters import (
     preferred_language,
     signing_task,
 )
-from services.access import CASE_ROLES, require_case_access
+from services.access import CASE_ROLES, readable_case
 from services.access_log import Via, record_read
 from services.context import Actor, Services
 from services.documents import DocumentInfo, document_info, new_document
@@ -347,10 +347,7 @@ def get_letter(
         raise NotFound(f"no letters in the language {lang!r}")
     now = svc.now()
     with UnitOfWork(svc.sessions, write=True) as uow:
-        case = uow.session.get(Case, case_id)
-        if case is None:
-            raise NotFound(f"no case {case_id}")
-        require_case_access(uow.session, actor, case)
+        case = readable_case(uow.session, actor, case_id)
         # The row lock (PostgreSQL) makes two first downloads produce one letter, not two.
         task = uow.session.scalars(
             select(HumanTask).where(HumanTask.id == decision_id[:36], HumanTask.case_id == case.id).with_for_update()

@@ -7,14 +7,14 @@ from typing import Any
 from sqlalchemy import select
 
 from engine import MessageNotExpected, ScriptError, StateUnstorable
-from services.access import require_case_access
+from services.access import readable_case
 from services.context import Actor, Services
 from services.disclosures import record_consent_withdrawal
-from services.errors import Conflict, Forbidden, NotFound
+from services.errors import Conflict, Forbidden
 from services.projection import audit
 from services.runtime import lock_instance, restore, run_and_save
 from services.uow import UnitOfWork
-from store.models import Case, MessageSubscription
+from store.models import MessageSubscription
 
 MESSAGE_ROLES = ("intake", "caseworker", "decider", "supervisor", "system")
 
@@ -50,11 +50,7 @@ def deliver_message(
         raise Forbidden("you may not send messages to cases")
     with UnitOfWork(svc.sessions, write=True) as uow:
         if case_id is not None:
-            case = uow.session.get(Case, case_id)
-            if case is None:
-                raise NotFound(f"no case {case_id}")
-            if actor.username != "system":
-                require_case_access(uow.session, actor, case)
+            readable_case(uow.session, actor, case_id, system_sees_all=True)
         query = select(MessageSubscription).where(MessageSubscription.message_name == name)
         if case_id is not None:
             query = query.where(MessageSubscription.case_id == case_id)

@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from processes.retention_rules import HOLD_KINDS, RETENTION_RULES, RetentionRule
-from services.access import require_case_access
+from services.access import readable_case, require_case_access
 from services.context import SYSTEM, Actor, Services
 from services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.projection import audit
@@ -237,10 +237,7 @@ def place_hold(svc: Services, actor: Actor, case_id: int, kind: str, reason: str
         raise InvalidInput("state a reason", {"reason": "between 3 and 500 characters"})
     now = svc.now()
     with UnitOfWork(svc.sessions, write=True) as uow:
-        case = uow.session.get(Case, case_id)
-        if case is None:
-            raise NotFound(f"no case {case_id}")
-        require_case_access(uow.session, actor, case)
+        case = readable_case(uow.session, actor, case_id)
         if case.status == "erased":
             raise Conflict("this case's personal data has been erased already")
         row = LegalHold(case_id=case_id, kind=kind, reason=reason, placed_by=actor.username, placed_at=now)
